@@ -28,3 +28,144 @@ class SourceDocument:
     lines: list[Line]
     kind: str  # "text" or "pdf"
     warnings: list[str] = field(default_factory=list)
+
+
+TEXT_SUFFIXES = {".txt", ".text", ""}
+
+
+def read_document(path: Path, extractor: str = "auto") -> SourceDocument:
+    """Read a disclosure into numbered lines: ``read_document(Path("data/documents/x.txt"))``.
+
+    Raises :class:`DocumentError` with one sentence naming the file when it is empty,
+    cannot be decoded or is not a PDF it claims to be.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise DocumentError(f"{path}: cannot be read ({e.strerror}); expected a budget disclosure file") from e
+    if not raw.strip():
+        raise DocumentError(f"{path}: the file is empty; expected the text or PDF of a budget disclosure")
+    sha256 = hashlib.sha256(raw).hexdigest()
+    if raw.startswith(b"%PDF") or path.suffix.lower() == ".pdf":
+        from .pdf_text import PdfError, extract_pages
+
+        try:
+            pages = extract_pages(path, extractor)
+        except PdfError as e:
+            raise DocumentError(str(e)) from e
+        lines, number = [], 0
+        for page_number, page_lines in enumerate(pages, start=1):
+            for text in page_lines:
+                number += 1
+                lines.append(Line(page_number, number, text))
+        return SourceDocument(path, sha256, lines, "pdf")
+    text = decode_text(path, raw)
+    return SourceDocument(path, sha256, text_lines(text), "text")
+
+
+def decode_text(path: Path, raw: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK); binary data is refused."""
+    if b"\x00" in raw[:4096]:
+        raise DocumentError(
+            f"{path}: looks like binary data, not text; expected a UTF-8 or GB18030 text or a PDF of a budget disclosure"
+        )
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        controls = sum(1 for c in text if ord(c) < 32 and c not in "\n\r\t\f")
+        if controls > max(3, len(text) // 200):
+            break
+        return text
+    raise DocumentError(
+        f"{path}: could not be decoded as UTF-8 or GB18030 text; expected the text or PDF of a budget disclosure"
+    )
+
+
+def text_lines(text: str) -> list[Line]:
+    """Number the lines of extracted text and assign pages.
+
+    Text extracted from a PDF marks a new page with a form feed, or (as in the seed) by a
+    line that begins with a space after the previous page's last line.
+    """
+    lines = []
+    page = 1
+    for number, raw_line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+        if "\f" in raw_line:
+            page += raw_line.count("\f")
+            raw_line = raw_line.replace("\f", "")
+        elif number > 1 and raw_line.startswith(" ") and raw_line.strip():
+            page += 1
+        lines.append(Line(page, number, raw_line.strip()))
+    return lines
+
+
+# -- what the document is ------------------------------------------------------------
+
+DEPARTMENT_LABEL_RE = re.compile(r"(?:编制部门|预算主管部门|单位名称|部门（单位）名称|部门名称)\s*[:：]?\s*(\S+?)(?:\s|单位[:：]|$)")
+TITLE_RE = re.compile(
+    r"(?P<dept>[\u4e00-\u9fff（）()]{2,40}?)\s*(?P<year>20\d{2})\s*年度?\s*(?:区级|市级|县级)?\s*(?P<level>部门|单位)?\s*(?P<phase>预算|决算)"
+)
+YEAR_PHASE_RE = re.compile(r"(?P<year>20\d{2})\s*年度?\s*(?:区级|市级|县级)?\s*(?P<level>部门|单位)?\s*(?P<phase>预算|决算)")
+TABLE_PREFIX_RE = re.compile(r"^(?P<dept>[\u4e00-\u9fff（）()]{2,40}?)(?:部门|单位)?(?:收支总体情况|财务收支|收入总体|支出总体)")
+REGION_RE = re.compile(r"^((?:[^省市]{2,7}?(?:省|自治区))?(?:[^市]{1,7}?市)?(?:[^市区县]{1,4}?(?:区|县|旗))?)")
+UNIT_CODE_RE = re.compile(r"^(\d{6})\s+\S+")
+
+
+def describe(lines: list[Line], filename: str = "") -> dict:
+    """Department, unit code, region, year, phase (预算/决算) and level (部门/单位) of a document."""
+    head = [l.text for l in lines if l.text][:400]
+    department = year = phase = level = None
+    for text in head:
+        m = DEPARTMENT_LABEL_RE.search(text)
+        if m and not department:
+            department = m.group(1).strip("：:")
+        m = TITLE_RE.search(text.replace("第二部分", " "))
+        if m and not year:
+            year, phase, level = int(m.group("year")), m.group("phase"), m.group("level")
+            candidate = re.sub(r"^(第.部分|\d+[.、]|（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、)\s*", "", m.group("dept")).strip()
+            if not department and len(candidate) >= 3 and candidate not in ("部门", "单位"):
+                department = candidate
+    if not department:
+        for text in (l.text for l in lines):
+            m = TABLE_PREFIX_RE.match(text.replace(" ", ""))
+            if m:
+                department = m.group("dept")
+                break
+    if not year:
+        for text in head:
+            m = YEAR_PHASE_RE.search(text)
+            if m:
+                year, phase, level = int(m.group("year")), m.group("phase"), m.group("level")
+                break
+    if not phase:
+        phase = "决算" if any("决算" in t for t in head) else "预算"
+    unit_code = None
+    for line in lines:
+        m = UNIT_CODE_RE.match(line.text)
+        if m:
+            unit_code = m.group(1)
+            break
+    region = None
+    if department:
+        m = REGION_RE.match(department)
+        region = (m.group(1) or None) if m else None
+    return {
+        "department": department,
+        "unit_code": unit_code,
+        "region": region,
+        "year": year,
+        "phase": phase,
+        "level": level or "部门",
+    }
+
+
+def slug_for(meta: dict) -> str:
+    """A readable, stable identity: department, year, level and phase.
+
+    ``slug_for({"department": "郑州市信访局", "year": 2021, "level": "部门", "phase": "预算"})``
+    is ``"郑州市信访局-2021-部门预算"``.
+    """
+    return f"{meta['department']}-{meta['year']}-{meta['level']}{meta['phase']}"

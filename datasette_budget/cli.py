@@ -1,0 +1,92 @@
+"""The ``datasette budget`` command group: ``load`` and ``check``."""
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+
+@click.group(name="budget")
+def budget():
+    """Load and check Chinese budget disclosures (部门预算/决算)."""
+
+
+@budget.command(name="load")
+@click.argument("db_path", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--source-url", help="Where the document was published; recorded and shown with it.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Extract this many files in parallel.")
+@click.option("--extractor", type=click.Choice(["auto", "pdfium", "pdfplumber"]), default="auto",
+              show_default=True, help="PDF text extractor.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+def load(db_path, paths, source_url, jobs, extractor, progress):
+    """Load disclosures (text or PDF files, or folders of them) into DB_PATH.
+
+    Example:
+
+        datasette budget load budget.db data/documents
+
+    Loading a document again replaces its rows. Each document is one transaction, so a
+    file that fails leaves the database as it was and does not stop the batch.
+    """
+    from .loader import expand_paths, load_paths
+
+    files = expand_paths(paths)
+    if progress is None:
+        progress = sys.stderr.isatty()
+    bar = None
+    if progress:
+        bar = click.progressbar(length=len(files), label="Loading", file=sys.stderr,
+                                show_pos=True, show_eta=True, item_show_func=lambda e: e and Path(e["file"]).name)
+        bar.__enter__()
+
+    def on_document(entry):
+        if bar:
+            bar.update(1, entry)
+
+    try:
+        report = load_paths(db_path, files, source_url=source_url, extractor=extractor, jobs=jobs,
+                            on_document=on_document)
+    finally:
+        if bar:
+            bar.__exit__(None, None, None)
+    for entry in report["loaded"]:
+        for warning in entry["warnings"]:
+            click.echo(f"warning: {warning}", err=True)
+    totals: Counter = Counter()
+    for entry in report["loaded"]:
+        totals.update(entry["rows"])
+    unparsed = sum(e["unparsed"] for e in report["loaded"])
+    rows = ", ".join(f"{table} {n}" for table, n in sorted(totals.items()) if table not in ("unparsed",))
+    click.echo(
+        f"Loaded {len(report['loaded'])} of {len(files)} documents into {db_path}: {rows}; "
+        f"unparsed lines {unparsed}.",
+        err=True,
+    )
+    for entry in report["failed"]:
+        click.echo(f"error: {entry['error']}", err=True)
+    if report["failed"]:
+        sys.exit(1)
+
+
+@budget.command(name="check")
+@click.argument("db_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--document", help="Only this document (its slug).")
+@click.option("--strict", is_flag=True, help="Exit 1 if any check failed.")
+def check(db_path, document, strict):
+    """Print the reconciliation report of loaded documents.
+
+    Example:
+
+        datasette budget check budget.db --strict
+    """
+    from .checks import report_lines
+
+    lines, failed = report_lines(db_path, document)
+    for line in lines:
+        click.echo(line)
+    if strict and failed:
+        sys.exit(1)

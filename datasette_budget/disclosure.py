@@ -1,0 +1,95 @@
+"""A disclosure read into its parts: what the document is, its tables, its narrative and
+its performance targets, and every line that could not be placed.
+
+This is pure parsing: nothing here touches a database.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import narrative, performance
+from .documents import DocumentError, SourceDocument, describe, read_document, slug_for
+from .tables import PERFORMANCE_ROLES, ParsedTable, find_tables, parse_table
+
+# Tables every template of the family has; a missing one is a warning, not an error.
+CORE_ROLES = (
+    "summary",
+    "income",
+    "expenditure",
+    "appropriation_summary",
+    "gpb_expenditure",
+    "basic_expenditure",
+    "sangong",
+    "fund_expenditure",
+    "capital_expenditure",
+)
+# Tables some templates have (Zhengzhou's), others not (Shanghai's).
+OPTIONAL_ROLES = ("economic_expenditure", "procurement")
+
+
+@dataclass
+class Disclosure:
+    source: SourceDocument
+    meta: dict
+    slug: str
+    tables: list[ParsedTable]
+    narrative: dict
+    performance: dict
+    unparsed: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    missing_roles: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        m = self.meta
+        return f"{m['department']} {m['year']}年{m['level']}{m['phase']}"
+
+
+def read_disclosure(path: Path, extractor: str = "auto") -> Disclosure:
+    """Read and parse one file: ``read_disclosure(Path("data/documents/x.txt")).slug``.
+
+    Raises :class:`DocumentError` when the file is not a budget disclosure at all.
+    """
+    source = read_document(path, extractor)
+    lines = source.lines
+    regions = find_tables(lines)
+    table_regions = [(role, s, e) for role, s, e in regions if role not in PERFORMANCE_ROLES]
+    if not table_regions:
+        raise DocumentError(
+            f"{path}: no budget tables found; expected a department budget or final-accounts "
+            "disclosure (部门预算/部门决算) with tables such as 部门收支总体情况表"
+        )
+    meta = describe(lines, path.name)
+    if not meta["department"] or not meta["year"]:
+        raise DocumentError(
+            f"{path}: could not tell which department and year this disclosure is for; expected a "
+            "title such as 郑州市信访局 2021年部门预算"
+        )
+    tables = [parse_table(role, lines[s:e]) for role, s, e in table_regions]
+    first_table = table_regions[0][1]
+    story = narrative.parse_narrative(lines[:first_table])
+    perf_start = min((s for role, s, e in regions if role in PERFORMANCE_ROLES), default=None)
+    targets = performance.parse_performance(lines[perf_start:]) if perf_start is not None else {
+        "targets": [], "indicators": [], "unparsed": []
+    }
+    unparsed_lines = [u for t in tables for u in t.unparsed] + list(targets.get("unparsed", []))
+    warnings = list(source.warnings)
+    found = {t.role for t in tables}
+    missing = [r for r in CORE_ROLES + OPTIONAL_ROLES if r not in found]
+    for role in missing:
+        if role in CORE_ROLES:
+            warnings.append(f"{path.name}: no {role} table found; checks that need it are skipped")
+    for u in unparsed_lines:
+        warnings.append(f"{path.name}: page {u.get('page')}, line {u['line']}: could not parse {u['text']!r} ({u['reason']})")
+    return Disclosure(
+        source=source,
+        meta=meta,
+        slug=slug_for(meta),
+        tables=tables,
+        narrative=story,
+        performance=targets,
+        unparsed=unparsed_lines,
+        warnings=warnings,
+        missing_roles=missing,
+    )

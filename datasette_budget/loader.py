@@ -1,0 +1,489 @@
+"""Loading: write parsed disclosures into SQLite with sqlite-utils.
+
+Each document is one transaction: its old rows are deleted and its new rows written
+together, or nothing is written at all. A batch shares one connection.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import sqlite3
+from pathlib import Path
+from typing import Callable, Iterable
+
+import sqlite_utils
+
+from . import classification
+from .disclosure import CORE_ROLES, OPTIONAL_ROLES, Disclosure, read_disclosure
+from .documents import DocumentError
+from .tables import FUNDS, ParsedTable
+
+EXPENDITURE_AMOUNTS = [
+    "total", "basic", "basic_wages", "basic_family", "basic_goods", "basic_capital",
+    "project", "project_social", "project_debt", "project_construction", "project_other",
+    "remit_superior", "operating", "affiliated_subsidy",
+]
+INCOME_AMOUNTS = [
+    "total", "general_budget", "appropriation", "government_fund", "state_capital",
+    "special_account", "business", "operating", "superior_subsidy", "affiliated", "other", "transfer",
+]
+BASIC_AMOUNTS = ["total", "appropriation", "personnel", "public"]
+
+FUNCTION_FKS = [
+    ("function_code", "function_codes", "code"),
+    ("function_class", "function_codes", "code"),
+    ("function_section", "function_codes", "code"),
+]
+ECONOMIC_FKS = [
+    ("economic_code", "economic_codes", "code"),
+    ("economic_class", "economic_codes", "code"),
+]
+GOVERNMENT_FKS = [
+    ("government_code", "government_economic_codes", "code"),
+    ("government_class", "government_economic_codes", "code"),
+]
+LINE = {"id": int, "document": str, "page": int, "line": int}
+FUNCTION_COLUMNS = {"function_code": str, "function_class": str, "function_section": str, "name": str}
+
+# table -> (columns, foreign keys besides document, indexes)
+SCHEMA: dict[str, tuple[dict, list, list]] = {
+    "summary_items": (
+        {**LINE, "statement": str, "side": str, "seq": int, "item": str, "name": str, "depth": int,
+         "parent": str, "amount": float, "other_amounts": str},
+        [], [["document", "statement"]],
+    ),
+    "function_income": (
+        {**LINE, **FUNCTION_COLUMNS, **{c: float for c in INCOME_AMOUNTS}},
+        FUNCTION_FKS, [["document"], ["function_class", "total"], ["function_section"], ["function_code"]],
+    ),
+    "function_expenditure": (
+        {**LINE, **FUNCTION_COLUMNS, **{c: float for c in EXPENDITURE_AMOUNTS}},
+        FUNCTION_FKS,
+        [["document", "function_class", "total"], ["function_class", "total"],
+         ["function_section", "total"], ["function_code"]],
+    ),
+    "function_budget_expenditure": (
+        {**LINE, "fund": str, **FUNCTION_COLUMNS, **{c: float for c in EXPENDITURE_AMOUNTS}},
+        FUNCTION_FKS,
+        [["document", "function_class", "total"], ["function_class", "total"],
+         ["function_section", "total"], ["function_code"], ["fund"]],
+    ),
+    "economic_expenditure": (
+        {**LINE, "economic_code": str, "economic_class": str, "economic_name": str,
+         "government_code": str, "government_class": str, "government_name": str,
+         **{c: float for c in EXPENDITURE_AMOUNTS}},
+        ECONOMIC_FKS + GOVERNMENT_FKS,
+        [["document", "economic_class", "total"], ["economic_class", "total"], ["economic_code"],
+         ["government_class", "total"], ["government_code"]],
+    ),
+    "economic_basic_expenditure": (
+        {**LINE, "economic_code": str, "economic_class": str, "name": str, **{c: float for c in BASIC_AMOUNTS}},
+        ECONOMIC_FKS, [["document", "economic_class", "total"], ["economic_class", "total"], ["economic_code"]],
+    ),
+    "sangong_items": (
+        {**LINE, "seq": int, "item": str, "label": str, "kind": str, "depth": int, "amount": float},
+        [], [["document"]],
+    ),
+    "procurement_items": (
+        {**LINE, "function_code": str, "unit_name": str, "category": str, "item": str, "spec": str,
+         "measure": str, "quantity": int, "amount": float, "unit_price": float},
+        [("function_code", "function_codes", "code")], [["document"]],
+    ),
+    "declared_totals": (
+        {**LINE, "table_role": str, "kind": str, "label": str, "code": str, "side": str,
+         "column": str, "amount": float},
+        [], [["document", "table_role"]],
+    ),
+    "unparsed": (
+        {**LINE, "table_role": str, "text": str, "reason": str},
+        [], [["document"]],
+    ),
+    "duties": ({**LINE, "seq": int, "text": str}, [], [["document"]]),
+    "organisation": ({**LINE, "kind": str, "seq": int, "name": str}, [], [["document"]]),
+    "staffing": ({**LINE, "category": str, "count": int}, [], [["document"]]),
+    "vehicles": ({**LINE, "kind": str, "count": int, "as_of": str}, [], [["document"]]),
+    "glossary": ({**LINE, "seq": int, "term": str, "definition": str}, [], [["document"]]),
+    "narrative": ({**LINE, "part": str, "heading": str, "text": str, "last_line": int}, [], [["document"]]),
+    "performance_targets": (
+        {**LINE, "seq": int, "kind": str, "name": str, "title": str, "fields": str, "last_line": int},
+        [], [["document"]],
+    ),
+    "performance_indicators": (
+        {**LINE, "target": str, "level1": str, "level2": str, "level3": str, "value": str, "unit": str},
+        [], [["document"]],
+    ),
+}
+DOCUMENT_COLUMNS = {
+    "slug": str, "title": str, "department": str, "unit_code": str, "region": str, "year": int,
+    "phase": str, "level": str, "source_file": str, "source_url": str, "sha256": str,
+    "loaded_at": str, "line_count": int, "table_count": int, "row_count": int,
+    "unparsed_count": int, "warning_count": int, "warnings": str,
+}
+DOCUMENT_TABLE_COLUMNS = {
+    "document": str, "role": str, "title": str, "unit": str, "page": int, "first_line": int,
+    "last_line": int, "columns": str, "row_count": int, "status": str, "notes": str,
+}
+CODE_COLUMNS = {"code": str, "name": str, "level": int, "parent": str, "verified": int, "source": str}
+
+
+class LoadConnection(sqlite3.Connection):
+    """A connection whose commits can be held, so that sqlite-utils' own ``with conn:``
+    blocks join the document's transaction instead of committing half of it."""
+
+    holding = False
+
+    def commit(self):
+        if not self.holding:
+            super().commit()
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.holding:
+            return False
+        return super().__exit__(exc_type, exc, tb)
+
+
+def connect(db_path: str | Path) -> sqlite_utils.Database:
+    conn = sqlite3.connect(str(db_path), factory=LoadConnection, timeout=60)
+    return sqlite_utils.Database(conn)
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create every table and index that is missing (idempotent)."""
+    for system, (name, _) in classification.SYSTEMS.items():
+        if not db[name].exists():
+            db[name].create(CODE_COLUMNS, pk="code", foreign_keys=[("parent", name, "code")])
+            # the whole reference list, so every code can be browsed and labelled
+            db[name].insert_all(classification.reference(system).values(), ignore=True)
+    if not db["documents"].exists():
+        db["documents"].create(DOCUMENT_COLUMNS, pk="slug")
+    if not db["document_tables"].exists():
+        db["document_tables"].create(
+            DOCUMENT_TABLE_COLUMNS, pk=("document", "role"), foreign_keys=[("document", "documents", "slug")]
+        )
+    for name, (columns, fks, indexes) in SCHEMA.items():
+        if db[name].exists():
+            continue
+        db[name].create(columns, pk="id", foreign_keys=[("document", "documents", "slug")] + fks)
+        for index in indexes:
+            db[name].create_index(index, if_not_exists=True)
+
+
+def delete_document(db: sqlite_utils.Database, slug: str) -> None:
+    for name in list(SCHEMA) + ["document_tables", "checks", "prior_year"]:
+        if db[name].exists():
+            db.execute(f"delete from [{name}] where document = ?", [slug])
+    db.execute("delete from documents where slug = ?", [slug])
+
+
+def write_document(db: sqlite_utils.Database, doc: Disclosure, source_url: str | None = None) -> dict:
+    """Replace one document's rows in a single transaction; returns rows written per table."""
+    conn = db.conn
+    conn.holding = True
+    counts: dict[str, int] = {}
+    try:
+        conn.execute("begin immediate")
+        ensure_schema(db)
+        delete_document(db, doc.slug)
+        rows = document_rows(doc)
+        db["documents"].insert(document_row(doc, rows, source_url))
+        for table, table_rows in rows.items():
+            if table == "document_tables":
+                db[table].insert_all(table_rows)
+            elif table_rows:
+                db[table].insert_all(table_rows, batch_size=500)
+            counts[table] = len(table_rows)
+        write_codes(db, doc)
+        from . import checks
+
+        checks.run_checks(db, doc)
+        conn.holding = False
+        conn.commit()
+    except BaseException:
+        conn.holding = False
+        conn.rollback()
+        raise
+    finally:
+        conn.holding = False
+    return counts
+
+
+def document_row(doc: Disclosure, rows: dict, source_url: str | None) -> dict:
+    line_tables = ("function_income", "function_expenditure", "function_budget_expenditure",
+                   "economic_expenditure", "economic_basic_expenditure", "sangong_items",
+                   "procurement_items", "summary_items")
+    return {
+        "slug": doc.slug,
+        "title": doc.title,
+        **doc.meta,
+        "source_file": doc.source.path.name,
+        "source_url": source_url,
+        "sha256": doc.source.sha256,
+        "loaded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "line_count": len(doc.source.lines),
+        "table_count": sum(1 for t in doc.tables),
+        "row_count": sum(len(rows.get(t, [])) for t in line_tables),
+        "unparsed_count": len(doc.unparsed),
+        "warning_count": len(doc.warnings),
+        "warnings": json.dumps(doc.warnings, ensure_ascii=False),
+    }
+
+
+def _where(row: dict, doc: Disclosure) -> dict:
+    return {"document": doc.slug, "page": row.get("page"), "line": row.get("line")}
+
+
+def _function_parts(code: str) -> dict:
+    cls, section, _ = classification.parts(code, "function")
+    return {"function_code": code, "function_class": cls, "function_section": section}
+
+
+def _economic_parts(code: str | None, prefix: str) -> dict:
+    if not code:
+        return {f"{prefix}_code": None, f"{prefix}_class": None}
+    return {f"{prefix}_code": code, f"{prefix}_class": code[:3]}
+
+
+def document_rows(doc: Disclosure) -> dict[str, list[dict]]:
+    """Every row to write for a document, keyed by table."""
+    out: dict[str, list[dict]] = {name: [] for name in SCHEMA}
+    out["document_tables"] = []
+    for table in doc.tables:
+        out["document_tables"].append(_document_table_row(doc, table))
+        _table_rows(doc, table, out)
+    for role in doc.missing_roles:
+        out["document_tables"].append({
+            "document": doc.slug, "role": role, "title": None, "unit": None, "page": None,
+            "first_line": None, "last_line": None, "columns": "[]", "row_count": 0,
+            "status": "missing", "notes": None,
+        })
+    for u in doc.unparsed:
+        out["unparsed"].append({**_where(u, doc), "table_role": u.get("table_role"), "text": u["text"],
+                                "reason": u["reason"]})
+    _narrative_rows(doc, out)
+    return out
+
+
+def _document_table_row(doc: Disclosure, table: ParsedTable) -> dict:
+    return {
+        "document": doc.slug, "role": table.role, "title": table.title, "unit": table.unit,
+        "page": table.page, "first_line": table.first_line, "last_line": table.last_line,
+        "columns": json.dumps(table.columns), "row_count": len(table.rows), "status": table.status,
+        "notes": "\n".join(table.notes) or None,
+    }
+
+
+def _table_rows(doc: Disclosure, table: ParsedTable, out: dict) -> None:
+    role = table.role
+    for total in table.totals:
+        for column, amount in total["values"].items():
+            out["declared_totals"].append({
+                **_where(total, doc), "table_role": role, "kind": total["kind"], "label": total.get("label"),
+                "code": total.get("code"), "side": total.get("side"), "column": column, "amount": amount,
+            })
+    if role in ("summary", "appropriation_summary"):
+        for seq, row in enumerate(table.rows, start=1):
+            out["summary_items"].append({
+                **_where(row, doc), "statement": role, "side": row["side"], "seq": seq, "item": row["item"],
+                "name": row["name"], "depth": row["depth"], "parent": row["parent"],
+                "amount": row["values"]["amount"],
+                "other_amounts": json.dumps(row["extra_amounts"]) if row["extra_amounts"] else None,
+            })
+    elif role == "income":
+        for row in table.rows:
+            out["function_income"].append({**_where(row, doc), **_function_parts(row["code"]),
+                                           "name": row["name"], **row["values"]})
+    elif role == "expenditure":
+        for row in table.rows:
+            out["function_expenditure"].append({**_where(row, doc), **_function_parts(row["code"]),
+                                                "name": row["name"], **row["values"]})
+    elif role in FUNDS:
+        for row in table.rows:
+            out["function_budget_expenditure"].append({
+                **_where(row, doc), "fund": FUNDS[role], **_function_parts(row["code"]),
+                "name": row["name"], **row["values"]})
+    elif role == "economic_expenditure":
+        for row in table.rows:
+            out["economic_expenditure"].append({
+                **_where(row, doc), **_economic_parts(row["code"], "economic"),
+                "economic_name": row["economic_name"],
+                **_economic_parts(row["government_code"], "government"),
+                "government_name": row["government_name"], **row["values"]})
+    elif role == "basic_expenditure":
+        for row in table.rows:
+            out["economic_basic_expenditure"].append({
+                **_where(row, doc), **_economic_parts(row["code"], "economic"), "name": row["name"],
+                **row["values"]})
+    elif role == "sangong":
+        for seq, row in enumerate(table.rows, start=1):
+            out["sangong_items"].append({
+                **_where(row, doc), "seq": seq, "item": row["item"], "label": row["label"],
+                "kind": row["kind"], "depth": row.get("depth", 1), "amount": row["values"]["amount"]})
+    elif role == "procurement":
+        for row in table.rows:
+            quantity, amount = row["values"]["quantity"], row["values"]["amount"]
+            out["procurement_items"].append({
+                **_where(row, doc), "function_code": row["code"], "unit_name": row["unit_name"],
+                "category": row["category"], "item": row["item"], "spec": row["spec"],
+                "measure": row["measure"], "quantity": quantity, "amount": amount,
+                "unit_price": round(amount / quantity, 2) if quantity else None})
+
+
+def _narrative_rows(doc: Disclosure, out: dict) -> None:
+    story = doc.narrative
+    for d in story.get("duties", []):
+        out["duties"].append({**_where(d, doc), "seq": d["seq"], "text": d["text"]})
+    seqs: dict[str, int] = {}
+    for o in story.get("organisation", []):
+        seqs[o["kind"]] = seqs.get(o["kind"], 0) + 1
+        out["organisation"].append({**_where(o, doc), "kind": o["kind"], "seq": seqs[o["kind"]], "name": o["name"]})
+    for s in story.get("staffing", []):
+        out["staffing"].append({**_where(s, doc), "category": s["category"], "count": s["count"]})
+    for v in story.get("vehicles", []):
+        out["vehicles"].append({**_where(v, doc), "kind": v["kind"], "count": v["count"], "as_of": v.get("as_of")})
+    for g in story.get("glossary", []):
+        out["glossary"].append({**_where(g, doc), "seq": g["seq"], "term": g["term"], "definition": g["definition"]})
+    for s in story.get("sections", []):
+        out["narrative"].append({"document": doc.slug, "page": s.get("page"), "line": s.get("first_line"),
+                                 "last_line": s.get("last_line"), "part": s.get("part"),
+                                 "heading": s.get("heading"), "text": s.get("text")})
+    for seq, t in enumerate(doc.performance.get("targets", []), start=1):
+        out["performance_targets"].append({
+            "document": doc.slug, "page": t.get("page"), "line": t.get("first_line"),
+            "last_line": t.get("last_line"), "seq": seq, "kind": t.get("kind"), "name": t.get("name"),
+            "title": t.get("title"), "fields": json.dumps(t.get("fields", {}), ensure_ascii=False)})
+    for i in doc.performance.get("indicators", []):
+        out["performance_indicators"].append({
+            **_where(i, doc), "target": i.get("target"), "level1": i.get("level1"), "level2": i.get("level2"),
+            "level3": i.get("level3"), "value": i.get("value"), "unit": i.get("unit")})
+
+
+PARENT_SUFFIX_RE = re.compile(r"^(?P<name>.+?)（(?P<parent>.+)）$")
+
+
+def document_code_names(doc: Disclosure) -> dict[str, dict[str, str]]:
+    """Code → name as the document prints it, per code system.
+
+    Zhengzhou prints ``行政运行（政府办公厅（室）及相关机构事务）``: the parent's name in
+    brackets to tell apart names that repeat under different parents. The code already
+    does that, so the bracket is dropped when it is the parent's name.
+    """
+    names: dict[str, dict[str, str]] = {"function": {}, "economic": {}, "government": {}}
+    for table in doc.tables:
+        rows = table.rows + [t for t in table.totals if t.get("kind") == "subtotal"]
+        for row in rows:
+            code, name = row.get("code"), row.get("name")
+            if not code or not name:
+                continue
+            if table.role in ("economic_expenditure",):
+                names["economic"][code] = row["economic_name"]
+                if row.get("government_code") and row.get("government_name"):
+                    names["government"][row["government_code"]] = row["government_name"]
+            elif table.role == "basic_expenditure":
+                names["economic"][code] = name
+            elif table.role != "procurement":
+                names["function"][code] = _without_parent_suffix(code, name)
+    return names
+
+
+def _without_parent_suffix(code: str, name: str) -> str:
+    m = PARENT_SUFFIX_RE.match(name)
+    parent = classification.parent_of(code)
+    if m and parent:
+        ref = classification.reference("function").get(parent)
+        if ref and ref["name"] == m.group("parent"):
+            return m.group("name")
+    return name
+
+
+def write_codes(db: sqlite_utils.Database, doc: Disclosure) -> None:
+    for system, names in document_code_names(doc).items():
+        table = classification.SYSTEMS[system][0]
+        rows = classification.code_rows(system, names)
+        db[table].upsert_all([r for r in rows if r["source"] == "document"], pk="code")
+        db[table].insert_all([r for r in rows if r["source"] != "document"], pk="code", ignore=True)
+    # procurement rows point at function codes too
+    codes = {r["code"] for t in doc.tables if t.role == "procurement" for r in t.rows}
+    if codes:
+        ref = classification.reference("function")
+        extra = []
+        for code in codes:
+            for part in classification.parts(code):
+                if part:
+                    extra.append(ref.get(part) or {"code": part, "name": None, "level": classification.level_of(part),
+                                                   "parent": classification.parent_of(part), "verified": 0,
+                                                   "source": "missing"})
+        db["function_codes"].insert_all(extra, pk="code", ignore=True)
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named directly, and the files inside named folders (sorted, hidden ones skipped)."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith(".")))
+        else:
+            files.append(p)
+    return files
+
+
+def _parse(args):
+    path, extractor = args
+    try:
+        return path, read_disclosure(path, extractor), None
+    except DocumentError as e:
+        return path, None, str(e)
+
+
+def load_paths(
+    db_path: str | Path,
+    paths: Iterable[str | Path],
+    *,
+    source_url: str | None = None,
+    extractor: str = "auto",
+    jobs: int = 1,
+    on_document: Callable[[dict], None] | None = None,
+) -> dict:
+    """Load every file into ``db_path``; one transaction per document.
+
+    ``load_paths("budget.db", ["data/documents"])`` returns ``{"loaded": [...], "failed": [...]}``.
+    A file that fails is reported and does not stop the batch, nor undo earlier files.
+    """
+    files = expand_paths(paths)
+    report: dict = {"loaded": [], "failed": []}
+    db = None  # opened with the first document that parses, so a failed file creates nothing
+    try:
+        parsed: Iterable = map(_parse, ((f, extractor) for f in files))
+        pool = None
+        if jobs > 1 and len(files) > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            pool = ProcessPoolExecutor(max_workers=jobs)
+            parsed = pool.map(_parse, ((f, extractor) for f in files), chunksize=4)
+        try:
+            for path, doc, error in parsed:
+                if error:
+                    entry = {"file": str(path), "error": error}
+                    report["failed"].append(entry)
+                else:
+                    try:
+                        if db is None:
+                            db = connect(db_path)
+                            db.execute("pragma synchronous = normal")
+                        counts = write_document(db, doc, source_url)
+                    except sqlite3.DatabaseError as e:
+                        entry = {"file": str(path), "error": f"{path}: could not be written to {db_path} ({e})"}
+                        report["failed"].append(entry)
+                    else:
+                        entry = {"file": str(path), "slug": doc.slug, "rows": {k: v for k, v in counts.items() if v},
+                                 "unparsed": len(doc.unparsed), "warnings": doc.warnings}
+                        report["loaded"].append(entry)
+                if on_document:
+                    on_document(entry)
+        finally:
+            if pool:
+                pool.shutdown()
+    finally:
+        if db is not None:
+            db.close()
+    return report
