@@ -10,3 +10,70 @@ def register_commands(cli):
     from .cli import budget
 
     cli.add_command(budget)
+
+
+@hookimpl
+def register_facet_classes():
+    from .facets import HierarchyFacet
+
+    return [HierarchyFacet]
+
+
+@hookimpl
+def canned_queries(datasette, database):
+    async def inner():
+        from .queries import canned_queries_for
+
+        db = datasette.get_database(database)
+        return canned_queries_for(set(await db.table_names()))
+
+    return inner
+
+
+@hookimpl
+def startup(datasette):
+    async def inner():
+        from . import render
+        from .queries import canned_queries_for
+
+        await render.remember_budget_databases(datasette)
+        # Datasette 1.0a has no canned_queries hook: it takes queries through add_query().
+        if hasattr(datasette, "add_query"):
+            for name in render.budget_databases(datasette):
+                db = datasette.get_database(name)
+                for query_name, query in canned_queries_for(set(await db.table_names())).items():
+                    await datasette.add_query(name, query_name, **query)
+
+    return inner
+
+
+@hookimpl
+def render_cell(value, column, table, database, datasette):
+    from .render import render_amount
+
+    return render_amount(value, column, table, database, datasette)
+
+
+# --- charts (embed, specs, images) ---
+@hookimpl
+def register_routes(datasette):
+    from . import embed
+
+    return embed.routes()
+
+
+@hookimpl
+def extra_template_vars(template, database, request, datasette):
+    # Only canned-query pages: /<database>/<query> renders a query*.html template.
+    if not (request and database and template and template.startswith("query")):
+        return {}
+    query_name = request.url_vars.get("table")
+    if not query_name:
+        return {}
+
+    async def inner():
+        from . import embed
+
+        return {"budget_chart": await embed.query_page_chart(datasette, request, database, query_name)}
+
+    return inner

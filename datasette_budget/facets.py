@@ -1,0 +1,162 @@
+"""The ``hierarchy`` facet: group rows by the next level of a classification code
+(类 → 款 → 项), with counts and sums, drilling down one level per click.
+
+``?_facet_hierarchy=function_code`` on a table with ``function_class`` (类),
+``function_section`` (款) and ``function_code`` (项) columns groups by 类; once
+``function_class=201`` is selected it groups by 款, and so on. Drilling filters on those
+level columns with equality, which an index serves (``LIKE 'x%'`` could not).
+"""
+from __future__ import annotations
+
+from datasette.database import QueryInterrupted
+from datasette.facets import Facet
+from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
+
+from .amounts import sql_sum
+from .classification import LEVEL_NAMES
+from .config import plugin_config
+
+DEFAULT_AMOUNT_COLUMNS = ("total", "amount")
+
+
+def level_columns(column: str, columns: list[str], configured: dict | None = None) -> list[str]:
+    """The level columns, top first, for a hierarchy facet on ``column``.
+
+    ``level_columns("function_code", cols) == ["function_class", "function_section", "function_code"]``
+    when the table has those columns. Configuration (``hierarchies: {column: [...]}``) wins.
+    """
+    if configured and column in configured:
+        return [c for c in configured[column] if c in columns]
+    prefix = column[: -len("_code")] if column.endswith("_code") else column
+    candidates = [f"{prefix}_class", f"{prefix}_section", column]
+    return [c for c in candidates if c in columns]
+
+
+class HierarchyFacet(Facet):
+    type = "hierarchy"
+
+    async def suggest(self):
+        # Runs on every table page: offering it costs nothing, it is configured in metadata.
+        return []
+
+    def _table_config(self) -> dict:
+        return plugin_config(self.ds, database=self.database, table=self.table)
+
+    def _selected(self, levels: list[str]) -> list[tuple[str, str]]:
+        """(level column, value) pairs the request already filters on, top first."""
+        args = self.request.args
+        selected = []
+        for level in levels:
+            value = args.get(level) or args.get(f"{level}__exact")
+            if value is None:
+                break
+            selected.append((level, value))
+        return selected
+
+    async def facet_results(self):
+        facet_results, timed_out = [], []
+        config = self._table_config()
+        columns = await self.get_columns(self.sql, self.params)
+        configured = config.get("amount_column")
+        amount_column = configured if configured in columns else next(
+            (c for c in DEFAULT_AMOUNT_COLUMNS if c in columns), None
+        )
+        facet_size = self.get_facet_size()
+        for source_and_config in self.get_configs():
+            source = source_and_config["source"]
+            column = source_and_config["config"].get("column") or source_and_config["config"]["simple"]
+            levels = level_columns(column, columns, config.get("hierarchies"))
+            if not levels:
+                continue
+            selected = self._selected(levels)
+            depth = min(len(selected), len(levels) - 1)
+            group = levels[depth]
+            sum_sql = sql_sum(escape_sqlite(amount_column)) if amount_column else "null"
+            facet_sql = f"""
+                select {escape_sqlite(group)} as value, count(*) as count, {sum_sql} as sum
+                from ({self.sql})
+                where {escape_sqlite(group)} is not null
+                group by {escape_sqlite(group)}
+                order by {escape_sqlite(group)}
+                limit {facet_size + 1}
+            """
+            try:
+                rows = await self.ds.execute(
+                    self.database, facet_sql, self.params, truncate=False,
+                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                )
+            except QueryInterrupted:
+                timed_out.append(column)
+                continue
+            shown = rows.rows[:facet_size]
+            labels = await self._labels(group, [r["value"] for r in shown])
+            results = []
+            if selected:
+                results.append(await self._breadcrumb(selected, levels, rows.rows))
+            at_leaf = len(selected) >= len(levels)
+            for row in shown:
+                results.append({
+                    "value": row["value"],
+                    "label": labels.get(row["value"], row["value"]),
+                    "count": row["count"],
+                    "sum": row["sum"],
+                    "level": depth + 1,
+                    "level_name": LEVEL_NAMES.get(depth + 1),
+                    "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(
+                        path_with_removed_args(self.request, {group: str(row["value"])}) if at_leaf
+                        else path_with_added_args(self.request, {group: row["value"]})
+                    )),
+                    "selected": at_leaf,
+                })
+            facet_results.append({
+                "name": column,
+                "type": self.type,
+                "hideable": source != "metadata",
+                "toggle_url": self.ds.urls.path(
+                    path_with_removed_args(self.request, {"_facet_hierarchy": column})
+                ),
+                "results": results,
+                "truncated": len(rows.rows) > facet_size,
+                "level": depth + 1,
+                "levels": levels,
+                "amount_column": amount_column,
+            })
+        return facet_results, timed_out
+
+    async def _breadcrumb(self, selected, levels, rows) -> dict:
+        """The current level: shows where we are, and its link goes up one level."""
+        level, value = selected[-1]
+        labels = await self._labels(level, [value])
+        up = path_with_removed_args(self.request, {level: value, f"{level}__exact": value})
+        return {
+            "value": value,
+            "label": labels.get(value, value),
+            "count": sum(r["count"] for r in rows),
+            "sum": _exact_total(r["sum"] for r in rows),
+            "level": len(selected),
+            "level_name": LEVEL_NAMES.get(len(selected)),
+            "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(up)),
+            "selected": True,
+            "breadcrumb": True,
+        }
+
+    async def _labels(self, column: str, values: list) -> dict:
+        """``{"201": "201 一般公共服务支出"}`` from the code table the column points at."""
+        if not self.table or not values:
+            return {}
+        expanded = await self.ds.expand_foreign_keys(self.database, self.table, column, values)
+        labels = {}
+        for value in values:
+            name = expanded.get((column, value))
+            labels[value] = f"{value} {name}" if name and name != value else str(value)
+        return labels
+
+
+def _exact_total(values) -> int | float | None:
+    from .amounts import yuan_to_decimal
+
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    total = sum(yuan_to_decimal(v) for v in values)
+    return int(total) if total == total.to_integral_value() else float(total)

@@ -1,0 +1,42 @@
+"""Display: amounts in HTML cells with thousands separators and their unit (元).
+
+JSON is untouched: it keeps the raw numbers.
+"""
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from .amounts import format_wan, format_yuan
+from .loader import BASIC_AMOUNTS, EXPENDITURE_AMOUNTS, INCOME_AMOUNTS
+
+AMOUNT_COLUMNS = frozenset(EXPENDITURE_AMOUNTS + INCOME_AMOUNTS + BASIC_AMOUNTS + ["amount", "unit_price", "sum"])
+# Tables whose amount columns are not 元 (counts, quantities) are simply not listed here.
+NOT_AMOUNT_TABLES = frozenset({"documents", "document_tables", "staffing", "vehicles", "checks", "unparsed",
+                               "function_codes", "economic_codes", "government_economic_codes"})
+
+
+async def remember_budget_databases(datasette) -> None:
+    """Note which attached databases hold budget tables, so cells elsewhere are left alone."""
+    names = set()
+    for name, db in datasette.databases.items():
+        if name.startswith("_"):
+            continue
+        tables = set(await db.table_names())
+        if {"documents", "function_expenditure"} <= tables:
+            names.add(name)
+    datasette._budget_databases = names
+
+
+def budget_databases(datasette) -> set[str]:
+    return getattr(datasette, "_budget_databases", set())
+
+
+def render_amount(value, column, table, database, datasette):
+    """``18129249`` in a 元 column becomes ``18,129,249 元`` (with 万元 on hover); None when not ours."""
+    if database not in budget_databases(datasette) or column not in AMOUNT_COLUMNS:
+        return None
+    if table in NOT_AMOUNT_TABLES or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return Markup(
+        f'<span class="budget-amount" title="{escape(format_wan(value))} 万元">{escape(format_yuan(value))} 元</span>'
+    )
