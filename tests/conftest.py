@@ -1,0 +1,41 @@
+"""Shared fixtures: a real SQLite database built from data/documents by the real CLI, and a
+real Datasette serving it with the project's metadata.yml."""
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+import yaml
+from click.testing import CliRunner
+from datasette.app import Datasette
+from datasette.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCUMENTS = ROOT / "data" / "documents"
+SEED = DOCUMENTS / "zhengzhou-xinfang-2021-budget.txt"
+SEED_SLUG = "郑州市信访局-2021-部门预算"
+SAMPLES = ROOT.parent / "shared" / "samples"
+
+
+def load(db_path, *paths, extra=()):
+    """Run ``datasette budget load`` the way a publisher would; returns click's Result."""
+    return CliRunner().invoke(cli, ["budget", "load", str(db_path), *map(str, paths), *extra])
+
+
+@pytest.fixture(scope="session")
+def budget_db(tmp_path_factory) -> Path:
+    db_path = tmp_path_factory.mktemp("site") / "budget.db"
+    result = load(db_path, DOCUMENTS)
+    assert result.exit_code == 0, result.output
+    return db_path
+
+
+@pytest.fixture(scope="session")
+def metadata() -> dict:
+    return yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+
+
+@pytest_asyncio.fixture
+async def ds(budget_db, metadata):
+    datasette = Datasette([str(budget_db)], metadata=metadata, immutables=[])
+    await datasette.invoke_startup()
+    return datasette
