@@ -28,7 +28,7 @@ serve: budget.db
 	$(BIN)/datasette serve -i budget.db --metadata metadata.yml --cors -h 127.0.0.1 -p 8001
 
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -rs
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run
