@@ -56,3 +56,30 @@ async def test_canned_queries_have_titles_descriptions_and_parameters(ds):
         assert QUERIES[name]["title"] and QUERIES[name]["description"]
         page = (await ds.client.get(f"/budget/{name}")).text
         assert 'name="document"' in page
+
+
+@pytest.mark.asyncio
+async def test_canned_queries_come_from_the_plugin_without_metadata(budget_db):
+    # a pip user serving their own database with no metadata.yml still gets the API
+    from datasette.app import Datasette
+
+    bare = Datasette([str(budget_db)])
+    await bare.invoke_startup()
+    response = await bare.client.get("/budget/basic_by_kind.json?document=&_shape=array")
+    assert response.status_code == 200
+    assert [r["amount"] for r in response.json()] == [10333579, 4205670]
+
+
+@pytest.mark.asyncio
+async def test_code_names_from_documents_then_reference_marked_unverified(ds):
+    async def code(table, value):
+        response = await ds.client.get(f"/budget/{table}.json?code={value}&_shape=array")
+        return response.json()[0]
+
+    # named by the document itself
+    assert (await code("function_codes", "2010308"))["source"] == "document"
+    # 20508 进修及培训 is not printed in the seed; its name comes from the unverified list
+    parent = await code("function_codes", "20508")
+    assert (parent["name"], parent["verified"]) == ("进修及培训", 0)
+    # 201 comes from the verified reference list
+    assert (await code("function_codes", "201"))["verified"] == 1
