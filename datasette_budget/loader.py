@@ -43,6 +43,14 @@ GOVERNMENT_FKS = [
     ("government_code", "government_economic_codes", "code"),
     ("government_class", "government_economic_codes", "code"),
 ]
+# Covering indexes for the hierarchy facet: each level's group-by reads only the index,
+# unfiltered, drilled one level (class → section, section → code), or within one document.
+FUNCTION_INDEXES = [
+    ["function_class", "function_section", "total"],
+    ["function_section", "function_code", "total"],
+    ["document", "function_class", "function_section", "total"],
+    ["function_code"],
+]
 LINE = {"id": int, "document": str, "page": int, "line": int}
 FUNCTION_COLUMNS = {"function_code": str, "function_class": str, "function_section": str, "name": str}
 
@@ -59,15 +67,11 @@ SCHEMA: dict[str, tuple[dict, list, list]] = {
     ),
     "function_expenditure": (
         {**LINE, **FUNCTION_COLUMNS, **{c: float for c in EXPENDITURE_AMOUNTS}},
-        FUNCTION_FKS,
-        [["document", "function_class", "total"], ["function_class", "total"],
-         ["function_section", "total"], ["function_code"]],
+        FUNCTION_FKS, FUNCTION_INDEXES,
     ),
     "function_budget_expenditure": (
         {**LINE, "fund": str, **FUNCTION_COLUMNS, **{c: float for c in EXPENDITURE_AMOUNTS}},
-        FUNCTION_FKS,
-        [["document", "function_class", "total"], ["function_class", "total"],
-         ["function_section", "total"], ["function_code"], ["fund"]],
+        FUNCTION_FKS, FUNCTION_INDEXES + [["fund"]],
     ),
     "economic_expenditure": (
         {**LINE, "economic_code": str, "economic_class": str, "economic_name": str,
