@@ -42,7 +42,10 @@ def startup(datasette):
             for name in render.budget_databases(datasette):
                 db = datasette.get_database(name)
                 for query_name, query in canned_queries_for(set(await db.table_names())).items():
-                    await datasette.add_query(name, query_name, **query)
+                    await datasette.add_query(
+                        name, query_name, query["sql"], title=query["title"],
+                        description=query["description"], parameters=query["params"],
+                    )
 
     return inner
 
@@ -57,9 +60,9 @@ def render_cell(value, column, table, database, datasette):
 # --- charts (embed, specs, images) ---
 @hookimpl
 def register_routes(datasette):
-    from . import embed
+    from . import documents_page, embed
 
-    return embed.routes()
+    return embed.routes() + documents_page.routes()
 
 
 @hookimpl
@@ -77,3 +80,13 @@ def extra_template_vars(template, database, request, datasette):
         return {"budget_chart": await embed.query_page_chart(datasette, request, database, query_name)}
 
     return inner
+
+
+# --- search (FTS over Chinese text) ---
+@hookimpl(trylast=True)
+def prepare_connection(conn):
+    # Runs after Datasette's own escape_fts is registered and replaces it: a Chinese term
+    # also matches the character-by-character index that search.py writes.
+    from .search import escape_fts
+
+    conn.create_function("escape_fts", 1, escape_fts)

@@ -141,15 +141,33 @@ class HierarchyFacet(Facet):
         }
 
     async def _labels(self, column: str, values: list) -> dict:
-        """``{"201": "201 一般公共服务支出"}`` from the code table the column points at."""
+        """``{"201": "201 一般公共服务支出"}`` from the code table the column points at.
+
+        Looked up here rather than with ``datasette.expand_foreign_keys``, whose signature
+        differs between Datasette 0.65 and 1.0a.
+        """
         if not self.table or not values:
             return {}
-        expanded = await self.ds.expand_foreign_keys(self.database, self.table, column, values)
-        labels = {}
-        for value in values:
-            name = expanded.get((column, value))
-            labels[value] = f"{value} {name}" if name and name != value else str(value)
-        return labels
+        db = self.ds.get_database(self.database)
+        fks = [fk for fk in await db.foreign_keys_for_table(self.table) if fk["column"] == column]
+        if not fks:
+            return {}
+        other, other_column = fks[0]["other_table"], fks[0]["other_column"]
+        label_column = await db.label_column_for_table(other)
+        if label_column in (None, other_column):
+            # 1.0a reads label_column from its configuration, not metadata.yml
+            label_column = "name" if "name" in await db.table_columns(other) else None
+        if not label_column:
+            return {}
+        placeholders = ", ".join("?" for _ in values)
+        rows = await self.ds.execute(
+            self.database,
+            f"select {escape_sqlite(other_column)} as code, {escape_sqlite(label_column)} as label "
+            f"from {escape_sqlite(other)} where {escape_sqlite(other_column)} in ({placeholders})",
+            list(values),
+        )
+        names = {r["code"]: r["label"] for r in rows}
+        return {v: f"{v} {names[v]}" if names.get(v) else str(v) for v in values}
 
 
 def _exact_total(values) -> int | float | None:
