@@ -122,7 +122,7 @@ DOCUMENT_COLUMNS = {
     "slug": str, "title": str, "department": str, "unit_code": str, "region": str, "year": int,
     "phase": str, "level": str, "source_file": str, "source_url": str, "sha256": str,
     "loaded_at": str, "line_count": int, "table_count": int, "row_count": int,
-    "unparsed_count": int, "warning_count": int, "warnings": str,
+    "unparsed_count": int, "warning_count": int, "warnings": str, "check_status": str, "check_summary": str,
 }
 DOCUMENT_TABLE_COLUMNS = {
     "document": str, "role": str, "title": str, "unit": str, "page": int, "first_line": int,

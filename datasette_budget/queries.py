@@ -204,3 +204,24 @@ def canned_queries_for(table_names: set[str]) -> dict:
         for name, query in QUERIES.items()
         if set(query["requires"]) <= table_names
     }
+
+QUERIES["reconciliation"] = {
+    "title": "核对 Reconciliation checks",
+    "description": "Every figure of a document checked against the document itself: rows against their "
+    "parts, tables against their 合计, tables against each other, and the 说明's 万元 figures, shares and "
+    "year-over-year changes against the tables. status is pass, fail, unmatched (a narrative claim not tied "
+    "to a figure) or skipped (the tables a rule needs are absent); leave it empty for all. expected, actual "
+    "and difference are in the check's unit; source_lines are the document's line numbers. "
+    + DOCUMENT_PARAM_HELP,
+    "sql": """
+select document, rule, scope, status, expected, actual, difference, unit, source_lines, note
+from checks
+where (:document = '' or document = :document)
+  and (:status = '' or status = :status)
+order by document,
+  case status when 'fail' then 0 when 'unmatched' then 1 when 'skipped' then 2 else 3 end,
+  id
+""",
+    "params": ["document", "status"],
+    "requires": ["checks"],
+}

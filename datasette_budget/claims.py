@@ -1,0 +1,229 @@
+"""Narrative claims: every amount, share and year-over-year change the 说明 states.
+
+The 说明 restates the tables in 万元 with percentages and changes from last year:
+``基本支出 1453.92万元，占比 80.20 %`` or ``比 2020年减少 2.92万元``. Each figure becomes a
+claim with the words naming it (its *subject*), its printed precision and the lines it was
+printed on; :mod:`datasette_budget.checks` ties each claim to the table figure it describes.
+
+This is pure parsing: ``parse_claims(doc.narrative["sections"], doc.source.lines)``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .documents import Line
+from .narrative import CJK_GAP_RE, ITEM_RE, SECTION_RE, SUBHEADING_RE
+
+# 1812.92万元 / 0.4 万元 / 80.20 % ; a threshold (50万元以上) is not a figure
+FIGURE_RE = re.compile(r"(?<![\d.])(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>万元|%|％)(?!\s*(?:以上|以下|以内))")
+QUANTITY_RE = re.compile(r"数量\s*(?P<value>\d+)\s*(?P<unit>个|台|件|套|辆)")
+# 预算数与 2020年相比一致，没有变化 / 与 2020年预算相比没有变化
+NO_CHANGE_RE = re.compile(
+    r"(?P<subject>[^，。；：:,;\n]*?)(?:预算数)?与\s*(?P<year>\d{4})\s*年(?:预算)?相比(?:一致)?[，,]?\s*(?:没有|无)变化"
+)
+DIRECTION_RE = re.compile(r"(?P<direction>增加|减少|增长|下降|降低|增|减)$")
+PRIOR_YEAR_RE = re.compile(r"(?:预算数)?(?:比|较|与)\s*(?P<year>\d{4})\s*年(?:预算)?(?:数)?(?:相比)?$")
+LEADING_WORDS_RE = re.compile(r"^(?:其中|包括|主要用于以下方面|分别是|主要项目|和|及|与|为|是|共有)+")
+LEADING_YEAR_RE = re.compile(r"^\d{4}\s*年(?:度)?")
+TRAILING_WORDS_RE = re.compile(r"(?:安排|预算数|预算为|为|是|达)$")
+STOP = "，,。；;：:、\n"
+SECTION_STOP = "。\n"
+DECREASE = {"减少", "下降", "降低", "减"}
+
+
+@dataclass
+class Claim:
+    kind: str  # amount / share / change / change_rate / unit_price / quantity
+    subject: str  # the words naming the figure, e.g. 人员经费
+    value: Decimal  # as printed, signed for changes (减少 2.92 -> -2.92)
+    decimals: int  # printed decimal places
+    unit: str  # 万元 / % / 个 …
+    text: str  # the clause as printed (cleaned)
+    lines: list[int]  # line numbers the figure and its subject were printed on
+    page: int | None
+    heading: str  # the section and sub-section it belongs to
+    year: int | None = None  # the year a change is measured from
+    item: str | None = None  # the numbered item or listed thing it belongs to
+    refers_to: "Claim | None" = field(default=None, repr=False)  # share/change_rate: the figure it is of
+
+
+def parse_claims(sections: list[dict], lines: list[Line]) -> list[Claim]:
+    """Claims of every narrative section except the glossary (名词解释)."""
+    by_number = {line.number: line for line in lines}
+    claims: list[Claim] = []
+    for section in sections:
+        if section.get("part") and "名词解释" in section["part"]:
+            continue
+        section_lines = [
+            by_number[n]
+            for n in range(section["first_line"], section["last_line"] + 1)
+            if n in by_number and by_number[n].text.strip()
+        ]
+        claims.extend(section_claims(section["heading"], section_lines))
+    return claims
+
+
+def _joined(lines: list[Line]) -> tuple[str, list[tuple[int, int, Line]]]:
+    """Text of wrapped lines joined as one paragraph (a numbered item starts a new line),
+    with (start, end, line) spans to find the lines a claim came from."""
+    parts, spans, length = [], [], 0
+    heading_before = False
+    for n, line in enumerate(lines):
+        piece = CJK_GAP_RE.sub("", line.text.strip())
+        is_heading = bool(SECTION_RE.match(piece) or SUBHEADING_RE.match(piece))
+        if n and (heading_before or is_heading or ITEM_RE.match(piece)
+                  or re.match(r"^[（(][一二三四五六七八九十]+[）)]", piece)):
+            parts.append("\n")
+            length += 1
+        heading_before = is_heading
+        spans.append((length, length + len(piece), line))
+        parts.append(piece)
+        length += len(piece)
+    return "".join(parts), spans
+
+
+def _lines_between(spans, start: int, end: int) -> list[Line]:
+    return [line for s, e, line in spans if s < end and e > start]
+
+
+def _phrase_start(text: str, position: int, floor: int) -> int:
+    """Where the words naming a figure begin: after the last clause delimiter, skipping
+    bracketed asides such as 因公出国（境）费; an unclosed bracket is a delimiter."""
+    depth = 0
+    i = position - 1
+    while i >= floor:
+        c = text[i]
+        if c in "）)":
+            depth += 1
+        elif c in "（(":
+            if depth == 0:
+                return i + 1
+            depth -= 1
+        elif depth == 0 and c in STOP:
+            return i + 1
+        i -= 1
+    return floor
+
+
+def _subject(phrase: str) -> str:
+    s = re.sub(r"^\d{1,2}\s*[.、．]\s*", "", phrase.strip())
+    s = re.sub(r"^[（(][一二三四五六七八九十\d]+[）)]", "", s)
+    s = LEADING_YEAR_RE.sub("", s.strip("，, "))
+    s = LEADING_WORDS_RE.sub("", s)
+    s = s.strip("，,：: ")
+    return s
+
+
+def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
+    text, spans = _joined(lines)
+    claims: list[Claim] = []
+    matches = sorted(
+        [("figure", m) for m in FIGURE_RE.finditer(text)]
+        + [("quantity", m) for m in QUANTITY_RE.finditer(text)]
+        + [("no_change", m) for m in NO_CHANGE_RE.finditer(text)],
+        key=lambda km: km[1].start(),
+    )
+    sub_heading = ""
+    sentence_start = 0  # last "。" or new item
+    item_start = 0
+    item_name: str | None = None
+    last_end = 0
+    last_amount: Claim | None = None  # in the current sentence
+    last_change: Claim | None = None
+    item_first: Claim | None = None  # first amount of the current numbered item
+    for kind, m in matches:
+        # move the sentence/item context forward to this match
+        for i in range(last_end, m.start()):
+            c = text[i]
+            if c == "\n":
+                item_start, sentence_start = i + 1, i + 1
+                item_first = last_amount = last_change = None
+                item_name = None
+                head = re.match(r"^[（(][一二三四五六七八九十]+[）)][^，。；：:\n]*", text[i + 1 :])
+                if head:
+                    sub_heading = head.group()
+            elif c == "。":
+                sentence_start = i + 1
+                last_amount = last_change = None
+        # a listed thing named before its figures: 1. 空气调节设备，单价 0.4 万元
+        if item_name is None:
+            first_clause = re.match(r"^\s*(?:\d{1,2}\s*[.、．])?\s*([^，,。；;：:\d\n]+)[，,]", text[item_start:])
+            if first_clause and first_clause.end() + item_start <= m.start():
+                item_name = first_clause.group(1).strip()
+        context = f"{heading} {sub_heading}".strip()
+        where = _lines_between(spans, m.start(), m.end())
+        start = _phrase_start(text, m.start(), max(last_end, item_start))
+        phrase = text[start : m.start()]
+        if kind == "no_change":
+            subject = _subject(m.group("subject")) or (item_first.subject if item_first else "")
+            if last_change is not None and not m.group("subject").strip():
+                last_end = m.end()
+                continue  # 增加 0万元，与 2020年预算相比没有变化: already stated as a change
+            subject = TRAILING_WORDS_RE.sub("", subject)
+            claim = Claim("change", subject, Decimal(0), 0, "万元", m.group().strip("，,"), [l.number for l in where],
+                          where[0].page, context, year=int(m.group("year")), item=item_name)
+            claim.refers_to = item_first if not _subject(m.group("subject")) else None
+            claims.append(claim)
+            last_change = claim
+            last_end = m.end()
+            continue
+        value = Decimal(m.group("value"))
+        decimals = len(m.group("value").split(".")[1]) if "." in m.group("value") else 0
+        unit = m.group("unit").replace("％", "%")
+        subject_lines = _lines_between(spans, start, m.end())
+        line_numbers = sorted({l.number for l in subject_lines})
+        page = where[0].page
+        words = phrase.strip()
+        if kind == "quantity":
+            claim = Claim("quantity", item_name or "", value, 0, unit, text[start : m.end()], line_numbers, page,
+                          context, item=item_name)
+            claims.append(claim)
+            last_end = m.end()
+            continue
+        direction = DIRECTION_RE.search(words)
+        if direction:
+            before = words[: direction.start()]
+            year_match = PRIOR_YEAR_RE.search(before)
+            before = before[: year_match.start()] if year_match else before
+            subject = TRAILING_WORDS_RE.sub("", _subject(before))
+            if direction.group("direction") in DECREASE:
+                value = -value
+            if unit == "%":
+                claim = Claim("change_rate", subject or (last_change.subject if last_change else ""), value, decimals,
+                              unit, text[start : m.end()], line_numbers, page, context,
+                              year=last_change.year if last_change else None, item=item_name)
+                claim.refers_to = last_change
+            else:
+                refers = None
+                if not subject and last_amount is not None:
+                    subject, refers = last_amount.subject, last_amount
+                claim = Claim("change", subject, value, decimals, unit, text[start : m.end()], line_numbers, page,
+                              context, year=int(year_match.group("year")) if year_match else None, item=item_name)
+                claim.refers_to = refers
+                last_change = claim
+            claims.append(claim)
+        elif unit == "%":
+            claim = Claim("share", last_amount.subject if last_amount else _subject(words), value, decimals, unit,
+                          text[start : m.end()], line_numbers, page, context, item=item_name)
+            claim.refers_to = last_amount
+            claims.append(claim)
+        else:
+            subject = TRAILING_WORDS_RE.sub("", _subject(words))
+            claim_kind = "amount"
+            if subject == "单价":
+                claim_kind, subject = "unit_price", item_name or ""
+            elif subject in ("共", "共计", "合计", "计") and item_name:
+                subject = item_name
+            elif not subject and last_amount is not None:
+                subject = last_amount.subject
+            claim = Claim(claim_kind, subject, value, decimals, unit, text[start : m.end()], line_numbers, page,
+                          context, item=item_name)
+            claims.append(claim)
+            if claim_kind == "amount":
+                last_amount = claim
+                if item_first is None:
+                    item_first = claim
+        last_end = m.end()
+    return claims

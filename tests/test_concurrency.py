@@ -1,0 +1,131 @@
+"""Reloading, two loaders at once, and a loader killed halfway all leave a consistent
+database: integrity_check ok, and every document present is complete (its rows per table
+are those of a clean load), never half-written."""
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import SEED, SEED_SLUG, load
+from corpus import department_copy, department_names
+
+DOCUMENT_TABLES = [
+    "document_tables", "summary_items", "function_income", "function_expenditure", "function_budget_expenditure",
+    "economic_expenditure", "economic_basic_expenditure", "sangong_items", "procurement_items", "declared_totals",
+    "unparsed", "duties", "organisation", "staffing", "vehicles", "glossary", "narrative", "performance_targets",
+    "performance_indicators", "checks", "prior_year",
+]
+
+
+def counts(db_path, slug) -> dict:
+    conn = sqlite3.connect(db_path, timeout=30)
+    try:
+        return {t: conn.execute(f"select count(*) from [{t}] where document = ?", [slug]).fetchone()[0]
+                for t in DOCUMENT_TABLES}
+    finally:
+        conn.close()
+
+
+def integrity(db_path) -> str:
+    conn = sqlite3.connect(db_path, timeout=30)
+    try:
+        return conn.execute("pragma integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def slugs(db_path) -> list[str]:
+    conn = sqlite3.connect(db_path, timeout=30)
+    try:
+        return [r[0] for r in conn.execute("select slug from documents order by slug")]
+    finally:
+        conn.close()
+
+
+def load_command(db_path, *paths):
+    return [sys.executable, "-m", "datasette", "budget", "load", str(db_path), *map(str, paths), "--no-progress"]
+
+
+@pytest.fixture(scope="module")
+def clean_counts(tmp_path_factory):
+    db_path = tmp_path_factory.mktemp("clean") / "clean.db"
+    assert load(db_path, SEED).exit_code == 0
+    found = counts(db_path, SEED_SLUG)
+    assert found["economic_expenditure"] == 25 and found["checks"] > 400 and found["prior_year"] == 12
+    return found
+
+
+def department_folder(folder, names):
+    folder.mkdir()
+    for n, name in enumerate(names):
+        (folder / f"{n:02d}.txt").write_text(department_copy(name), encoding="utf-8")
+    return folder
+
+
+def test_reloading_a_document_replaces_its_rows(tmp_path, clean_counts):
+    db_path = tmp_path / "reload.db"
+    for _ in range(3):
+        assert load(db_path, SEED).exit_code == 0
+    assert slugs(db_path) == [SEED_SLUG]
+    assert counts(db_path, SEED_SLUG) == clean_counts
+    assert integrity(db_path) == "ok"
+
+
+def test_two_processes_loading_into_the_same_file(tmp_path, clean_counts):
+    names = department_names(4)
+    first = department_folder(tmp_path / "first", names[:2])
+    second = department_folder(tmp_path / "second", names[2:])
+    db_path = tmp_path / "shared.db"
+    # both batches also load the seed itself, so the two processes write the same document too
+    processes = [subprocess.Popen(load_command(db_path, folder, SEED), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for folder in (first, second)]
+    outputs = [p.communicate(timeout=300) for p in processes]
+    for process, (out, err) in zip(processes, outputs):
+        assert process.returncode == 0, err
+        assert "Loaded 3 of 3 documents" in err
+    assert integrity(db_path) == "ok"
+    expected = sorted([f"{name}-2021-部门预算" for name in names] + [SEED_SLUG])
+    assert slugs(db_path) == expected
+    for slug in expected:
+        assert counts(db_path, slug) == clean_counts, slug
+
+
+def test_load_killed_halfway_leaves_only_complete_documents(tmp_path, clean_counts):
+    names = department_names(12)
+    folder = department_folder(tmp_path / "many", names)
+    db_path = tmp_path / "killed.db"
+    process = subprocess.Popen(load_command(db_path, folder), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if db_path.exists() and slugs(db_path):
+                    break
+            except sqlite3.OperationalError:
+                pass  # the schema is still being created, or the file is locked
+            time.sleep(0.02)
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    assert integrity(db_path) == "ok"  # opening the file rolls back the killed transaction
+    present = slugs(db_path)
+    assert 1 <= len(present) < len(names), "the load was not interrupted halfway"
+    for slug in present:
+        assert counts(db_path, slug) == clean_counts, slug
+    conn = sqlite3.connect(db_path)
+    try:
+        # no row of any table belongs to a document that is not in documents
+        for table in DOCUMENT_TABLES:
+            orphans = conn.execute(
+                f"select count(*) from [{table}] where document not in (select slug from documents)").fetchone()[0]
+            assert orphans == 0, table
+    finally:
+        conn.close()
+    # and loading again completes the batch
+    assert load(db_path, folder).exit_code == 0
+    assert len(slugs(db_path)) == len(names)
