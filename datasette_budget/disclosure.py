@@ -28,6 +28,19 @@ CORE_ROLES = (
 OPTIONAL_ROLES = ("economic_expenditure", "procurement")
 
 
+def known_names(tables: list[ParsedTable]) -> dict[str, dict[str, set[str]]]:
+    """Code → the names printed for it, per code system, from rows whose name did not wrap."""
+    known: dict[str, dict[str, set[str]]] = {"function": {}, "economic": {}}
+    for table in tables:
+        system = "economic" if table.role in ("basic_expenditure",) else "function"
+        if table.role in ("summary", "appropriation_summary", "sangong", "procurement", "economic_expenditure"):
+            continue
+        for row in table.rows + [t for t in table.totals if t.get("kind") == "subtotal"]:
+            if row.get("code") and row.get("name") and not row.get("wrapped"):
+                known[system].setdefault(row["code"], set()).add(row["name"])
+    return known
+
+
 @dataclass
 class Disclosure:
     source: SourceDocument
@@ -66,7 +79,10 @@ def read_disclosure(path: Path, extractor: str = "auto") -> Disclosure:
             f"{path}: could not tell which department and year this disclosure is for; expected a "
             "title such as 郑州市信访局 2021年部门预算"
         )
+    # Twice: the names the first reading prints for each code help join the names that
+    # wrap in other tables (a narrow column wraps a name its neighbour prints whole).
     tables = [parse_table(role, lines[s:e]) for role, s, e in table_regions]
+    tables = [parse_table(role, lines[s:e], known_names(tables)) for role, s, e in table_regions]
     first_table = table_regions[0][1]
     story = narrative.parse_narrative(lines[:first_table])
     perf_start = min((s for role, s, e in regions if role in PERFORMANCE_ROLES), default=None)

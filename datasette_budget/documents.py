@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,7 +105,8 @@ def text_lines(text: str) -> list[Line]:
 
 # -- what the document is ------------------------------------------------------------
 
-DEPARTMENT_LABEL_RE = re.compile(r"(?:编制部门|预算主管部门|单位名称|部门（单位）名称|部门名称)\s*[:：]?\s*(\S+?)(?:\s|单位[:：]|$)")
+# the colon is required: a table column headed 单位名称 is not a label
+DEPARTMENT_LABEL_RE = re.compile(r"(?:编制部门|预算主管部门|单位名称|部门（单位）名称|部门名称)\s*[:：]\s*(\S+?)(?:\s|单位[:：]|$)")
 TITLE_RE = re.compile(
     r"(?P<dept>[\u4e00-\u9fff（）()]{2,40}?)\s*(?P<year>20\d{2})\s*年度?\s*(?:区级|市级|县级)?\s*(?P<level>部门|单位)?\s*(?P<phase>预算|决算)"
 )
@@ -115,19 +117,36 @@ UNIT_CODE_RE = re.compile(r"^(\d{6})\s+\S+")
 
 
 def describe(lines: list[Line], filename: str = "") -> dict:
-    """Department, unit code, region, year, phase (预算/决算) and level (部门/单位) of a document."""
+    """Department, unit code, region, year, phase (预算/决算) and level (部门/单位) of a document.
+
+    The department comes from a label (``预算主管部门：``, ``编制部门：``) when the document
+    prints one, else from the title (``上海市普陀区规划和自然资源局 2024 年度部门决算``) the
+    document prints most often, so a typo in one title does not name the wrong department.
+    A cover title that wraps over lines is read joined.
+    """
     head = [l.text for l in lines if l.text][:400]
     department = year = phase = level = None
+    labelled = []
     for text in head:
         m = DEPARTMENT_LABEL_RE.search(text)
-        if m and not department:
-            department = m.group(1).strip("：:")
-        m = TITLE_RE.search(text.replace("第二部分", " "))
-        if m and not year:
+        if m:
+            labelled.append(m.group(1).strip("：:"))
+    cover = "".join(t.replace(" ", "") for t in head[:4])
+    titles: list[str] = []
+    for text in [cover] + head:
+        m = TITLE_RE.search(text.replace("第二部分", " ").replace("第三部分", " "))
+        if not m:
+            continue
+        if not year:
             year, phase, level = int(m.group("year")), m.group("phase"), m.group("level")
-            candidate = re.sub(r"^(第.部分|\d+[.、]|（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、)\s*", "", m.group("dept")).strip()
-            if not department and len(candidate) >= 3 and candidate not in ("部门", "单位"):
-                department = candidate
+        candidate = re.sub(r"^(第.部分|\d+[.、]|（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、)\s*", "", m.group("dept")).strip()
+        if len(candidate) >= 3 and candidate not in ("部门", "单位") and not candidate.endswith(("区级", "市级", "县级")):
+            titles.append(candidate)
+    if labelled:
+        department = Counter(labelled).most_common(1)[0][0]
+    elif titles:
+        counts = Counter(titles)
+        department = max(titles, key=lambda t: (counts[t], -titles.index(t)))
     if not department:
         for text in (l.text for l in lines):
             m = TABLE_PREFIX_RE.match(text.replace(" ", ""))

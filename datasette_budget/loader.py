@@ -86,7 +86,8 @@ SCHEMA: dict[str, tuple[dict, list, list]] = {
         ECONOMIC_FKS, [["document", "economic_class", "total"], ["economic_class", "total"], ["economic_code"]],
     ),
     "sangong_items": (
-        {**LINE, "seq": int, "item": str, "label": str, "kind": str, "depth": int, "amount": float},
+        {**LINE, "seq": int, "item": str, "label": str, "kind": str, "depth": int, "amount": float,
+         "budget_amount": float},
         [], [["document"]],
     ),
     "procurement_items": (
@@ -322,7 +323,8 @@ def _table_rows(doc: Disclosure, table: ParsedTable, out: dict) -> None:
         for seq, row in enumerate(table.rows, start=1):
             out["sangong_items"].append({
                 **_where(row, doc), "seq": seq, "item": row["item"], "label": row["label"],
-                "kind": row["kind"], "depth": row.get("depth", 1), "amount": row["values"]["amount"]})
+                "kind": row["kind"], "depth": row.get("depth", 1), "amount": row["values"]["amount"],
+                "budget_amount": row["values"].get("budget_amount")})
     elif role == "procurement":
         for row in table.rows:
             quantity, amount = row["values"]["quantity"], row["values"]["amount"]

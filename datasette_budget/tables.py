@@ -80,7 +80,7 @@ INCOME_COLUMNS = [
     ("business", r"(?<!单位)事业收入"),
     ("operating", r"经营收入"),
     ("superior_subsidy", r"上级补助"),
-    ("affiliated", r"附属单位上缴"),
+    ("affiliated", r"附属单位"),  # 附属单位上缴收入, whose cell can wrap around the other labels
     ("other", r"其他各|其他收入"),
     ("transfer", r"上级转|转移支付"),
 ]
@@ -105,8 +105,14 @@ SUMMARY_TOTAL_RE = re.compile(r"^(本年收入合计|本年支出合计|收入�
 SUMMARY_MARKER_RE = re.compile(
     r"(?:(?<=\s)|^|(?<=\d))"
     r"(?P<marker>[一二三四五六七八九十]+、|\d{1,2}、|\d{1,2}\.(?!\d)|（\d{1,2}）|\(\d{1,2}\)|"
-    r"本年收入合计|本年支出合计|收入总计|支出总计|年初结转和结余|年末结转和结余)"
+    r"本年收入合计|本年支出合计|收入总计|支出总计|总计|"
+    r"年初\S{0,8}?结转和结余|年末\S{0,8}?结转和结余|上年结转(?:结余)?|结转下年|使用非财政拨款结余|结余分配|"
+    r"用事业基金弥补收支差额)"
 )
+# Items outside the year's income and expenditure (carry-over and balances): depth 0, and the
+# numbered items printed under them are their parts.
+CARRY_RE = re.compile(r"^(年初|年末|上年结转|结转下年|使用非财政拨款结余|结余分配|用事业基金)")
+CARRY_SIDES = [("收入", r"^(年初|上年结转|使用非财政拨款结余|用事业基金)"), ("支出", r"^(年末|结转下年|结余分配)")]
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
 
@@ -178,26 +184,60 @@ def unparsed(line: Line, reason: str, role: str) -> dict:
     return {"page": line.page, "line": line.number, "text": line.text, "reason": reason, "table_role": role}
 
 
-def header_columns(header: str, spec: list[tuple[str, str]], groups: dict[str, list[str]]) -> list[str]:
-    """Columns in printed order, from a header's text with spaces removed.
+def header_columns(header: str | list[str], spec: list[tuple[str, str]], groups: dict[str, list[str]]) -> list[str]:
+    """Columns in printed order, from a table's header lines.
 
-    A group (基本支出) is followed by its sub-columns (工资福利 …); groups are ordered by the last
-    place their label is printed, since a header's first line can repeat a label in passing.
+    A PDF header loses its cell boundaries: a label that wraps inside its cell is split over
+    lines above and below the others. Labels printed on one line are in printed order; the
+    order of the rest is taken from the family's standard column order (``spec``), which
+    also puts a group's sub-columns (基本支出: 工资福利 …) after the group.
+
+    ``header_columns(["合计 财政拨款收入 事业收入 其他收入", "经营收入"], INCOME_COLUMNS, INCOME_GROUPS)``
+    is ``["total", "appropriation", "business", "operating", "other"]``.
     """
-    found = {}
-    for column, pattern in spec:
-        positions = [m.start() for m in re.finditer(pattern, header)]
-        if positions:
-            found[column] = positions[-1]
-    members = {m for subs in groups.values() for m in subs}
-    order = sorted((c for c in found if c not in members), key=lambda c: (c != "total", found[c]))
-    columns = []
-    for column in order:
+    lines = [header] if isinstance(header, str) else list(header)
+    joined = compact("".join(lines))
+    rank = {column: n for n, (column, _) in enumerate(spec)}
+    found = [column for column, pattern in spec if re.search(pattern, joined)]
+    after = _printed_before(lines, spec, found)
+    columns: list[str] = []
+    remaining = list(found)
+    while remaining:
+        ready = [c for c in remaining if not (after[c] - set(columns))] or remaining
+        column = min(ready, key=lambda c: rank[c])
         columns.append(column)
-        columns.extend(s for s in groups.get(column, []) if s in found)
-    # sub-columns printed without their group label
-    columns.extend(c for c in found if c in members and c not in columns)
+        remaining.remove(column)
     return columns
+
+
+def _printed_before(lines: list[str], spec, found: list[str]) -> dict[str, set[str]]:
+    """Column -> the columns printed before it on one of the header lines."""
+    after: dict[str, set[str]] = {c: set() for c in found}
+    for line in lines:
+        text = compact(line)
+        positions = []
+        for column, pattern in spec:
+            if column in after:
+                m = re.search(pattern, text)
+                if m:
+                    positions.append((m.start(), column))
+        positions.sort()
+        for (_, a), (_, b) in zip(positions, positions[1:]):
+            if a != b and a not in after[b] and b not in _preceding(after, a):
+                after[b].add(a)
+    return after
+
+
+def _preceding(after: dict[str, set[str]], column: str) -> set[str]:
+    """Every column that must come before ``column`` (transitively)."""
+    seen: set[str] = set()
+    todo = list(after.get(column, ()))
+    while todo:
+        c = todo.pop()
+        if c not in seen:
+            seen.add(c)
+            todo.extend(after.get(c, ()))
+    return seen
 
 
 def split_amounts(tokens: list[str]) -> tuple[list[str], list[str], str | None]:
@@ -241,8 +281,12 @@ def assign(columns: list[str], amounts: list[str], unit: str) -> dict | None:
 
     When a row prints fewer amounts than there are columns (blank cells vanish from the
     text), the amounts are taken as the leading columns only if the row's own identities
-    (total = basic + project, and so on) then hold; anything else is left to the caller
-    to report, never shifted silently.
+    (total = basic + project, total = the sum of the funding sources, and so on) then hold
+    and prove the blank columns zero; they are stored as 0. Anything else is left to the
+    caller to report, never shifted silently.
+
+    ``assign(["total", "basic", "project", "operating"], ["9.50", "9.50", "0.00"], "万元")``
+    is ``{"total": 95000, "basic": 95000, "project": 0, "operating": 0}``.
     """
     values = [to_yuan(parse_amount(a), unit) for a in amounts]
     if len(values) == len(columns):
@@ -251,8 +295,22 @@ def assign(columns: list[str], amounts: list[str], unit: str) -> dict | None:
         return None
     candidate = dict(zip(columns, values))
     if _identities_hold(candidate, columns) and _explains_rest(candidate, columns):
-        return candidate
+        return {c: candidate.get(c, 0) for c in columns}
     return None
+
+
+EXPENDITURE_EXTRAS = ("remit_superior", "operating", "affiliated_subsidy")
+
+
+def _additive(columns: list[str]) -> tuple[str, list[str]] | None:
+    """The kind of table and the columns that add up to its total."""
+    if "basic" in columns or "project" in columns:
+        return "expenditure", [c for c in ("basic", "project") + EXPENDITURE_EXTRAS if c in columns]
+    if "personnel" in columns or "public" in columns:
+        return "basic", [c for c in ("personnel", "public") if c in columns]
+    members = {m for g, subs in INCOME_GROUPS.items() if g in columns for m in subs}
+    income = [c for c, _ in INCOME_COLUMNS if c != "total" and c in columns and c not in members]
+    return ("income", income) if income else None
 
 
 def _identities_hold(row: dict, columns: list[str]) -> bool:
@@ -261,40 +319,118 @@ def _identities_hold(row: dict, columns: list[str]) -> bool:
     def d(c):
         return Decimal(str(row.get(c) or 0))
 
-    checks = []
-    if "total" in row and "basic" in row and "project" in row:
-        extras = [c for c in ("remit_superior", "operating", "affiliated_subsidy") if c in row]
-        checks.append(d("total") == d("basic") + d("project") + sum((d(c) for c in extras), Decimal(0)))
+    kind = _additive(columns)
+    if "total" not in row or kind is None:
+        return False
+    checks = [d("total") == sum((d(c) for c in kind[1] if c in row), Decimal(0))]
     for group, subs in EXPENDITURE_GROUPS.items():
         present = [s for s in subs if s in row]
         if group in row and present and len(present) == len([s for s in subs if s in columns]):
             checks.append(d(group) == sum((d(s) for s in present), Decimal(0)))
-    return bool(checks) and all(checks)
+    return all(checks)
 
 
 def _explains_rest(row: dict, columns: list[str]) -> bool:
-    # The columns left blank must be ones whose absence the printed ones already account for.
+    # The columns left blank must be ones whose absence the printed ones already account for:
+    # parts of a total that the printed parts already add up to, sub-columns of a zero group.
     from decimal import Decimal
 
-    if "total" not in row:
-        return False
-    missing = [c for c in columns if c not in row]
-    explained = {"remit_superior", "operating", "affiliated_subsidy"}
-    for group, subs in EXPENDITURE_GROUPS.items():
+    kind = _additive(columns)
+    explained = set(kind[1]) if kind else set()
+    for group, subs in list(EXPENDITURE_GROUPS.items()) + list(INCOME_GROUPS.items()):
         if group in row and Decimal(str(row[group])) == 0:
             explained.update(subs)
+        if group not in row and group in explained:
+            explained.update(subs)  # a blank group proven zero has zero sub-columns
+    missing = [c for c in columns if c not in row]
     return all(c in explained for c in missing)
 
 
-def parse_coded_table(role: str, region: list[Line], spec, groups, code_system: str = "function") -> ParsedTable:
-    """A table whose rows start with a classification code (or 合计 / a unit code)."""
+# Header lines of a coded table; a line before the first row without any of these words
+# may instead be the first part of the first row's wrapped name.
+HEADER_WORD_RE = re.compile(r"科目|编码|名称|合计|小计|总计|分类|决算数|预算数|^项\s*目$|^类(\s|$)|类\s*款")
+# ``人员经费合计 4884.09 公用经费合计 480.66``: labelled totals side by side
+LABELLED_TOTALS_RE = re.compile(rf"^(?:\S*(?:合计|小计|总计)\s+{AMOUNT}\s*)+$")
+TOTAL_COLUMNS = [("personnel", r"人员经费"), ("public", r"公用经费")]
+
+
+def parse_coded_table(role: str, region: list[Line], spec, groups, code_system: str = "function",
+                      known: dict[str, set[str]] | None = None) -> ParsedTable:
+    """A table whose rows start with a classification code (or 合计 / a unit code).
+
+    Names that wrap onto lines above or below their code line are joined back
+    (:mod:`datasette_budget.wrapping`), using ``known`` names (code → names printed for the
+    same code elsewhere in the document) and the reference code list. A table printed as
+    two tables side by side (the 决算 基本支出 table: 人员经费 left, 公用经费 right) is split
+    at the second code of each line, and a line with one half is given to the side that
+    holds its class.
+    """
+    from . import wrapping
+
     title_line = region[0]
     table = ParsedTable(role=role, title=compact(title_line.text), first_line=title_line.number,
                         last_line=region[-1].number, page=title_line.page)
-    header_lines: list[str] = []
+    header_lines: list[Line] = []
     seen_header: set[str] = set()
     in_note = False
-    for line in region[1:]:
+    two_column = False
+    streams: dict[str, list] = {"left": [], "right": []}
+    side_classes: dict[str, set[str]] = {"left": set(), "right": set()}
+    last_single_side = None
+    records: dict[int, dict] = {}  # id(wrapping.Row) -> record
+    code_lines: list[tuple[int, dict[str, wrapping.Row]]] = []  # (index in region, rows by side)
+    fragments: list[tuple[int, Line]] = []
+    pending: tuple[Line, list[str]] | None = None  # a code line with neither name nor amounts
+
+    def barrier():
+        for stream in streams.values():
+            stream.append(wrapping.BARRIER)
+
+    def start_rows():
+        nonlocal two_column
+        if not table.columns:
+            table.header = [l.text for l in header_lines]
+            table.columns = header_columns([l.text for l in header_lines], spec, groups)
+            two_column = _is_two_column(table.header, spec)
+            # trailing header lines without header words may start the first row's name
+            candidates = []
+            for l in reversed(header_lines):
+                if HEADER_WORD_RE.search(l.text) or any(re.search(p, compact(l.text)) for _, p in spec):
+                    break
+                candidates.insert(0, l)
+            streams["left"].extend(candidates)
+
+    def add_row(line: Line, tokens: list[str], side: str) -> None:
+        code, rest = split_code(tokens)
+        name_tokens, amounts, problem = split_amounts(rest)
+        if problem:
+            table.unparsed.append(unparsed(line, problem, role))
+            barrier()
+            return
+        values = assign(table.columns, amounts, table.unit or "元")
+        if values is None:
+            table.unparsed.append(
+                unparsed(line, f"{len(amounts)} amounts for {len(table.columns)} columns ({', '.join(table.columns)})", role)
+            )
+            barrier()
+            return
+        record = {"page": line.page, "line": line.number, "values": values}
+        normalised = normalise_code(code)
+        name = " ".join(name_tokens).strip()
+        if len(normalised) == 6:  # a unit code such as 034001: the department's own row
+            record.update(kind="unit", label=f"{normalised} {name}", code=normalised, name=name)
+            table.totals.append(record)
+            barrier()
+            return
+        record.update(kind="item", code=normalised, printed_code=code, name=name)
+        table.rows.append(record)
+        row = wrapping.Row(normalised, name)
+        records[id(row)] = record
+        streams[side].append(row)
+        side_classes[side].add(normalised[:3])
+        code_lines[-1][1][side] = row
+
+    for index, line in enumerate(region[1:], start=1):
         text = line.text.strip()
         if not text:
             continue
@@ -308,55 +444,151 @@ def parse_coded_table(role: str, region: list[Line], spec, groups, code_system: 
             table.notes.append(text)
             continue
         tokens = text.split()
+        if pending is not None:
+            # ``22102`` / ``住房改革支出 461.08 461.08 0.00``: a code alone, its row on the next line
+            pending_line, pending_tokens = pending
+            pending = None
+            _, rest = split_code(tokens)
+            if split_code(tokens)[0] is None and split_amounts(tokens)[1] and split_amounts(tokens)[0]:
+                code_lines.append((index, {}))
+                add_row(Line(pending_line.page, pending_line.number, f"{pending_line.text} {text}"),
+                        pending_tokens + tokens, "left")
+                continue
+            code_lines.append((index - 1, {}))
+            add_row(pending_line, pending_tokens, "left")
         is_total = (bool(TOTAL_LABEL_RE.match(tokens[0])) or compact(" ".join(tokens[:2])) in ("合计", "总计")) and bool(
             DIGITS_RE.search(text)
         )
         code, rest = split_code(tokens)
+        if not is_total and code is None and table.columns and LABELLED_TOTALS_RE.match(text):
+            _labelled_totals(table, line, tokens)
+            barrier()
+            continue
         if not is_total and code is None:
             if not table.rows and not table.totals:
-                header_lines.append(text)
+                header_lines.append(line)
                 seen_header.add(text)
-            elif text in seen_header or not DIGITS_RE.search(text):
-                if text in seen_header:
-                    continue
-                table.unparsed.append(unparsed(line, "a line without a code or amounts inside the table", role))
+            elif text in seen_header:
+                continue
+            elif not DIGITS_RE.search(text):
+                fragments.append((index, line))
+                for stream in streams.values():
+                    stream.append(line)  # placed in one side's stream below
             else:
                 table.unparsed.append(unparsed(line, "not a row: no classification code", role))
+                barrier()
             continue
-        if not table.columns:
-            table.header = header_lines
-            table.columns = header_columns(compact("".join(header_lines)), spec, groups)
+        start_rows()
         if is_total:
             label_tokens = tokens[:2] if compact(" ".join(tokens[:2])) in ("合计", "总计") and not TOTAL_LABEL_RE.match(tokens[0]) else tokens[:1]
             rest = tokens[len(label_tokens):]
-        name_tokens, amounts, problem = split_amounts(rest)
-        if problem:
-            table.unparsed.append(unparsed(line, problem, role))
+            name_tokens, amounts, problem = split_amounts(rest)
+            if problem:
+                table.unparsed.append(unparsed(line, problem, role))
+                continue
+            values = assign(table.columns, amounts, table.unit or "元")
+            if values is None:
+                table.unparsed.append(
+                    unparsed(line, f"{len(amounts)} amounts for {len(table.columns)} columns ({', '.join(table.columns)})", role)
+                )
+            else:
+                table.totals.append({"page": line.page, "line": line.number, "values": values, "kind": "total",
+                                     "label": compact(" ".join(label_tokens)), "code": None, "name": None})
+            barrier()
             continue
-        values = assign(table.columns, amounts, table.unit or "元")
-        if values is None:
-            table.unparsed.append(
-                unparsed(line, f"{len(amounts)} amounts for {len(table.columns)} columns ({', '.join(table.columns)})", role)
-            )
+        if not split_amounts(rest)[1] and not split_amounts(rest)[0]:
+            pending = (line, tokens)
             continue
-        record = {"page": line.page, "line": line.number, "values": values}
-        if is_total:
-            record.update(kind="total", label=compact(" ".join(label_tokens)), code=None, name=None)
-            table.totals.append(record)
-            continue
-        normalised = normalise_code(code)
-        name = " ".join(name_tokens).strip()
-        if len(normalised) == 6:  # a unit code such as 034001: the department's own row
-            record.update(kind="unit", label=f"{normalised} {name}", code=normalised, name=name)
-            table.totals.append(record)
-            continue
-        record.update(kind="item", code=normalised, printed_code=code, name=name)
-        table.rows.append(record)
+        segments = _two_column_segments(tokens) if two_column else [tokens]
+        code_lines.append((index, {}))
+        if len(segments) == 2:
+            add_row(line, segments[0], "left")
+            add_row(line, segments[1], "right")
+        else:
+            side = "left"
+            if two_column:
+                cls = normalise_code(code)[:3]
+                if cls in side_classes["left"]:
+                    side = "left"
+                elif cls in side_classes["right"]:
+                    side = "right"
+                elif last_single_side:
+                    side = last_single_side
+                last_single_side = side
+            add_row(line, tokens, side)
+    if pending is not None:
+        code_lines.append((len(region), {}))
+        add_row(pending[0], pending[1], "left")
     if not table.columns:
-        table.header = header_lines
-        table.columns = header_columns(compact("".join(header_lines)), spec, groups)
+        table.header = [l.text for l in header_lines]
+        table.columns = header_columns([l.text for l in header_lines], spec, groups)
+    # each fragment line is in both streams; keep it only in its side's
+    for index, line in fragments:
+        side = _fragment_side(index, code_lines) if two_column else "left"
+        other = streams["right" if side == "left" else "left"]
+        other[:] = [x for x in other if x is not line]
+    if not two_column:
+        streams["right"] = []
+    consumed: set[int] = set()
+    for side, stream in streams.items():
+        leftovers = wrapping.attach_fragments(stream, code_system, known)
+        leftover_ids = {id(x) for x in leftovers}
+        for x in stream:
+            if isinstance(x, wrapping.Row):
+                records[id(x)]["name"] = x.name
+                records[id(x)]["wrapped"] = bool(x.above or x.below)
+                consumed.update(id(f) for f in x.above + x.below)
+        for x in leftovers:
+            table.unparsed.append(unparsed(x, "a line without a code or amounts inside the table", role))
+        del leftover_ids
+    table.header = [l.text for l in header_lines if id(l) not in consumed]
+    table.unparsed.sort(key=lambda u: u["line"])
     _separate_subtotals(table)
     return table
+
+
+def _is_two_column(header: list[str], spec) -> bool:
+    """Two tables side by side repeat both the name column and an amount column on one line."""
+    for line in header:
+        text = compact(line)
+        if text.count("科目名称") >= 2 and any(len(re.findall(p, text)) >= 2 for _, p in spec):
+            return True
+    return False
+
+
+def _two_column_segments(tokens: list[str]) -> list[list[str]]:
+    """``301 工资福利支出 4816.14 302 商品和服务支出 440.90`` → the two rows."""
+    for j in range(1, len(tokens)):
+        if CODE_TOKEN_RE.match(tokens[j]) and len(tokens[j]) >= 3 and is_amount(tokens[j - 1]):
+            left, right = tokens[:j], tokens[j:]
+            if split_amounts(left)[1] and split_amounts(right)[1] and split_code(left)[0]:
+                return [left, right]
+    return [tokens]
+
+
+def _fragment_side(index: int, code_lines: list[tuple[int, dict]]) -> str:
+    """The side of a two-column table a name fragment belongs to: the side of its
+    neighbouring code lines when they hold only one side, else the side whose neighbouring
+    row printed no name, else the left."""
+    before = [rows for i, rows in code_lines if i < index][-1:]
+    after = [rows for i, rows in code_lines if i > index][:1]
+    neighbours = before + after
+    for side in ("left", "right"):
+        if any(rows.get(side) is not None and not rows[side].own for rows in neighbours):
+            return side
+    sides = {side for rows in neighbours for side in rows}
+    if len(sides) == 1:
+        return sides.pop()
+    return "left"
+
+
+def _labelled_totals(table: ParsedTable, line: Line, tokens: list[str]) -> None:
+    """``人员经费合计 4884.09 公用经费合计 480.66``: one declared total per label."""
+    for label, amount in zip(tokens[::2], tokens[1::2]):
+        column = next((c for c, p in TOTAL_COLUMNS if re.search(p, label)), "total")
+        table.totals.append({"page": line.page, "line": line.number, "kind": "total", "label": label,
+                             "code": None, "name": None,
+                             "values": {column: to_yuan(parse_amount(amount), table.unit or "元")}})
 
 
 def _separate_subtotals(table: ParsedTable) -> None:
@@ -374,9 +606,9 @@ def _separate_subtotals(table: ParsedTable) -> None:
     table.rows = items
 
 
-def parse_economic_table(region: list[Line]) -> ParsedTable:
+def parse_economic_table(region: list[Line], known: dict[str, set[str]] | None = None) -> ParsedTable:
     """一般公共预算支出情况表 by economic classification: department code and government code."""
-    table = parse_coded_table("economic_expenditure", region, EXPENDITURE_COLUMNS, EXPENDITURE_GROUPS, "economic")
+    table = parse_coded_table("economic_expenditure", region, EXPENDITURE_COLUMNS, EXPENDITURE_GROUPS, "economic", known)
     table.kind = "economic"
     for row in table.rows + [t for t in table.totals if t["kind"] == "subtotal"]:
         # name_tokens hold: 基本工资 501 01 工资奖金津补贴_行政
@@ -393,14 +625,22 @@ def parse_economic_table(region: list[Line]) -> ParsedTable:
 
 
 def parse_summary_table(role: str, region: list[Line]) -> ParsedTable:
-    """收支总表: income items (left) and expenditure items (right) side by side on a line."""
+    """收支总表: income items (left) and expenditure items (right) side by side on a line.
+
+    A blank cell vanishes, so an item without an amount is followed directly by the next
+    item (``八、其他收入 八、社会保障和就业支出 754.75``): items are split at their
+    markers, and each amount belongs to the item before it. A name that wraps
+    (``二十二、灾害防治及应急管理支`` / ``出``) is joined back.
+    """
     title_line = region[0]
     table = ParsedTable(role=role, title=compact(title_line.text), first_line=title_line.number,
                         last_line=region[-1].number, page=title_line.page)
     last_marker = {"收入": {}, "支出": {}}
     parents = {"收入": None, "支出": None}
+    carry = {"收入": None, "支出": None}
     started = False
     in_note = False
+    previous_line_items: list[dict] = []
     for line in region[1:]:
         text = line.text.strip()
         if not text:
@@ -418,11 +658,17 @@ def parse_summary_table(role: str, region: list[Line]) -> ParsedTable:
         if not segments:
             if not started:
                 table.header.append(text)
+            elif previous_line_items and _is_name_continuation(previous_line_items[-1], text):
+                item = previous_line_items[-1]
+                item["item"] += text
+                item["name"] += compact(text)
+                previous_line_items = []
             else:
                 table.unparsed.append(unparsed(line, "a line without an item inside the summary table", role))
             continue
         started = True
         sides = _summary_sides(segments, last_marker)
+        previous_line_items = []
         for (marker, label, amounts, problem), side in zip(segments, sides):
             if problem:
                 table.unparsed.append(unparsed(line, problem, role))
@@ -433,17 +679,42 @@ def parse_summary_table(role: str, region: list[Line]) -> ParsedTable:
                 table.totals.append({"kind": "total", "label": compact(item), "code": None, "name": None,
                                      "side": side, "page": line.page, "line": line.number,
                                      "values": {"amount": values[0] if values else None}})
+                carry = {"收入": None, "支出": None}
                 continue
-            depth = 1 if re.match(rf"[{CHINESE_NUMERALS}]+、", marker) else 2
-            if depth == 1:
-                parents[side] = compact(label)
-            table.rows.append({
-                "kind": "item", "side": side, "item": item, "name": compact(label), "depth": depth,
-                "parent": parents[side] if depth == 2 else None, "page": line.page, "line": line.number,
+            if CARRY_RE.match(item):
+                depth, parent = 0, None
+                carry[side] = compact(item)
+                last_marker[side] = {}
+            else:
+                depth = 1 if re.match(rf"[{CHINESE_NUMERALS}]+、", marker) else 2
+                if depth == 1 and carry[side]:
+                    depth, parent = 2, carry[side]
+                elif depth == 1:
+                    parents[side] = compact(label)
+                    parent = None
+                else:
+                    parent = parents[side]
+            record = {
+                "kind": "item", "side": side, "item": item, "name": compact(label) or compact(item), "depth": depth,
+                "parent": parent, "page": line.page, "line": line.number,
                 "values": {"amount": values[0] if values else None},
                 "extra_amounts": values[1:],
-            })
+            }
+            table.rows.append(record)
+            previous_line_items.append(record)
     return table
+
+
+def _is_name_continuation(item: dict, text: str) -> bool:
+    """``出`` after ``二十二、灾害防治及应急管理支``: a short line, or one that completes a
+    functional class name, continues the item above it."""
+    from .classification import reference
+
+    if DIGITS_RE.search(text) or len(text.split()) != 1:
+        return False
+    joined = item["name"] + compact(text)
+    classes = {r["name"] for r in reference("function").values() if r["level"] == 1}
+    return len(compact(text)) <= 3 or joined in classes
 
 
 def _summary_segments(text: str) -> list[tuple[str, str, list[str], str | None]]:
@@ -507,6 +778,8 @@ def _summary_sides(segments, last_marker) -> list[str]:
         side = None
         if SUMMARY_TOTAL_RE.match(marker + label):
             side = "收入" if "收入" in marker + label else "支出"
+        elif CARRY_RE.match(marker):
+            side = next(s for s, p in CARRY_SIDES if re.match(p, marker))
         elif value:
             depth, number = value
             fits = [s for s in ("收入", "支出") if last_marker[s].get(depth, 0) + 1 == number]
@@ -555,6 +828,11 @@ def parse_sangong_table(region: list[Line]) -> ParsedTable:
                 table.unparsed.append(unparsed(line, "a line without an amount inside the 三公 table", "sangong"))
             continue
         label = compact(" ".join(label_tokens))
+        if len(amounts) > 1 and not label and not table.rows and not table.totals:
+            problem = _sangong_grid(table, line, amounts)
+            if problem:
+                table.unparsed.append(unparsed(line, problem, "sangong"))
+            continue
         if len(amounts) != 1 or not label:
             table.unparsed.append(unparsed(line, f"expected an item and one amount, found {len(amounts)} amounts", "sangong"))
             continue
@@ -572,6 +850,86 @@ def parse_sangong_table(region: list[Line]) -> ParsedTable:
             table.rows.append(record)
     table.columns = ["amount"]
     return table
+
+
+# The 三公 table printed as one line of figures under a multi-level header, in the family's
+# usual column order; a printed label line fixes the order of the labels on it.
+SANGONG_COLUMNS = [
+    ("total", r"合计"),
+    ("abroad", r"因公出国"),
+    ("vehicle", r"公务用车购置及运行(维护)?费|小计"),
+    ("vehicle_purchase", r"(?<!用车)购置费"),
+    ("vehicle_operation", r"(?<!及)运行(维护)?费"),
+    ("reception", r"公务接待"),
+    ("running_cost", r"机关运行经"),
+]
+SANGONG_LABELS = {
+    "total": "合计", "abroad": "因公出国（境）费", "vehicle": "公务用车购置及运行费",
+    "vehicle_purchase": "公务用车购置费", "vehicle_operation": "公务用车运行费", "reception": "公务接待费",
+    "running_cost": "机关运行经费",
+}
+
+
+def _sangong_grid(table: ParsedTable, line: Line, amounts: list[str]) -> str | None:
+    """Read a one-line 三公 table: its columns come from the header, in an order that the
+    header's lines allow and the row's own sums (合计 = 出国 + 接待 + 用车; 用车 = 购置 + 运行)
+    confirm. With 预算数/决算数 pairs, ``amount`` is the document's own phase's figure.
+    Returns a problem, or None when the line was read."""
+    from itertools import permutations
+
+    joined = compact("".join(table.header))
+    found = [c for c, p in SANGONG_COLUMNS if re.search(p, joined)]
+    if not found or len(amounts) % len(found):
+        return f"{len(amounts)} amounts for the {len(found)} columns of the header"
+    per = len(amounts) // len(found)
+    subs = ["amount"]
+    if per == 2:
+        pair = next((l for l in table.header if "预算数" in l and "决算数" in l), "预算数 决算数")
+        subs = ["budget_amount", "amount"] if pair.index("预算数") < pair.index("决算数") else ["amount", "budget_amount"]
+    elif per != 1:
+        return f"{len(amounts)} amounts for the {len(found)} columns of the header"
+    if len(found) > 8:
+        return "too many columns to tell apart"
+    from decimal import Decimal
+
+    numbers = [parse_amount(a) for a in amounts]
+    after = _printed_before(table.header, SANGONG_COLUMNS, found)
+    solutions = set()
+    for order in permutations(found):
+        if any(a in after[b] for i, b in enumerate(order) for a in order[i + 1:]):
+            continue
+        cells = {c: tuple(numbers[i * per:(i + 1) * per]) for i, c in enumerate(order)}
+        ok = True
+        for k in range(per):
+            v = {c: cells[c][k] for c in cells}
+            parts = [c for c in ("abroad", "reception", "vehicle") if c in v]
+            if "total" in v and parts and v["total"] != sum((v[c] for c in parts), Decimal(0)):
+                ok = False
+            vparts = [c for c in ("vehicle_purchase", "vehicle_operation") if c in v]
+            if "vehicle" in v and vparts and v["vehicle"] != sum((v[c] for c in vparts), Decimal(0)):
+                ok = False
+        if ok:
+            solutions.add(tuple(sorted(cells.items())))
+    if len(solutions) > 1:
+        # blank-free figures that fit more than one order (0.00 in several columns): the
+        # family's usual order decides, when it is one of them
+        usual = header_columns(table.header, SANGONG_COLUMNS, {})
+        reading = tuple(sorted((c, tuple(numbers[i * per:(i + 1) * per])) for i, c in enumerate(usual)))
+        if reading in solutions:
+            solutions = {reading}
+    if len(solutions) != 1:
+        return (f"cannot tell which of the {len(amounts)} amounts belongs to which column "
+                f"({len(solutions)} readings fit the header and the sums)")
+    cells = dict(solutions.pop())
+    unit = table.unit or "元"
+    for seq, column in enumerate(c for c, _ in SANGONG_COLUMNS if c in cells):
+        values = {sub: to_yuan(cells[column][k], unit) for k, sub in enumerate(subs)}
+        record = {"kind": column, "item": SANGONG_LABELS[column], "label": SANGONG_LABELS[column],
+                  # 机关运行经费 is printed in the table but is not part of the 三公 total
+                  "depth": 2 if column in ("vehicle_purchase", "vehicle_operation") else 0 if column == "running_cost" else 1,
+                  "page": line.page, "line": line.number, "values": values, "code": None, "name": None}
+        (table.totals if column == "total" else table.rows).append(record)
+    return None
 
 
 def parse_procurement_table(region: list[Line]) -> ParsedTable:
@@ -632,21 +990,26 @@ def is_economic_header(region: list[Line]) -> bool:
     return "经济分类" in head and "功能分类" not in head
 
 
-def parse_table(role: str, region: list[Line]) -> ParsedTable:
-    """Dispatch a table region to the parser for its role."""
+def parse_table(role: str, region: list[Line], known: dict[str, dict[str, set[str]]] | None = None) -> ParsedTable:
+    """Dispatch a table region to the parser for its role.
+
+    ``known``: names the document prints for each code elsewhere, per code system
+    (``{"function": {"21011": {"行政事业单位医疗"}}}``), to join wrapped names back.
+    """
+    known = known or {}
     if role in ("summary", "appropriation_summary"):
         return parse_summary_table(role, region)
     if role == "income":
-        return parse_coded_table(role, region, INCOME_COLUMNS, INCOME_GROUPS)
+        return parse_coded_table(role, region, INCOME_COLUMNS, INCOME_GROUPS, known=known.get("function"))
     if role == "basic_expenditure":
-        return parse_coded_table(role, region, BASIC_COLUMNS, {}, "economic")
+        return parse_coded_table(role, region, BASIC_COLUMNS, {}, "economic", known=known.get("economic"))
     if role == "sangong":
         return parse_sangong_table(region)
     if role == "procurement":
         return parse_procurement_table(region)
     if role == "gpb_expenditure" and is_economic_header(region):
-        return parse_economic_table(region)
-    table = parse_coded_table(role, region, EXPENDITURE_COLUMNS, EXPENDITURE_GROUPS)
+        return parse_economic_table(region, known.get("economic"))
+    table = parse_coded_table(role, region, EXPENDITURE_COLUMNS, EXPENDITURE_GROUPS, known=known.get("function"))
     if role == "gpb_expenditure":
         table.kind = "function"
     return table
