@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -39,8 +40,17 @@ def load(db_path, paths, source_url, jobs, extractor, progress):
         progress = sys.stderr.isatty()
     bar = None
     if progress:
+        started = time.monotonic()
+
+        def show(entry):
+            # click shows count and ETA; the rate (documents per second) goes beside the file name
+            if not entry:
+                return None
+            rate = bar.pos / max(time.monotonic() - started, 1e-6)
+            return f"{rate:.1f}/s {Path(entry['file']).name}"
+
         bar = click.progressbar(length=len(files), label="Loading", file=sys.stderr,
-                                show_pos=True, show_eta=True, item_show_func=lambda e: e and Path(e["file"]).name)
+                                show_pos=True, show_eta=True, item_show_func=show)
         bar.__enter__()
 
     def on_document(entry):

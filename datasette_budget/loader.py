@@ -172,6 +172,9 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db[name].create(columns, pk="id", foreign_keys=[("document", "documents", "slug")] + fks)
         for index in indexes:
             db[name].create_index(index, if_not_exists=True)
+    from . import search
+
+    search.ensure_fts(db)
 
 
 def delete_document(db: sqlite_utils.Database, slug: str) -> None:
@@ -189,6 +192,9 @@ def write_document(db: sqlite_utils.Database, doc: Disclosure, source_url: str |
     try:
         conn.execute("begin immediate")
         ensure_schema(db)
+        from . import search
+
+        search.unindex_document(db, doc.slug)
         delete_document(db, doc.slug)
         rows = document_rows(doc)
         db["documents"].insert(document_row(doc, rows, source_url))
@@ -199,6 +205,7 @@ def write_document(db: sqlite_utils.Database, doc: Disclosure, source_url: str |
                 db[table].insert_all(table_rows, batch_size=500)
             counts[table] = len(table_rows)
         write_codes(db, doc)
+        search.index_document(db, doc.slug)
         from . import checks
 
         checks.run_checks(db, doc)

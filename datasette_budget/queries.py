@@ -205,6 +205,11 @@ def canned_queries_for(table_names: set[str]) -> dict:
         if set(query["requires"]) <= table_names
     }
 
+
+from .comparisons import COMPARISON_QUERIES, counted_documents_only  # noqa: E402  (builds on QUERIES)
+
+QUERIES.update({**counted_documents_only(QUERIES), **COMPARISON_QUERIES})
+
 QUERIES["reconciliation"] = {
     "title": "核对 Reconciliation checks",
     "description": "Every figure of a document checked against the document itself: rows against their "

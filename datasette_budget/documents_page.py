@@ -1,0 +1,135 @@
+"""The documents page: what is loaded, with each document's check status, unparsed lines,
+tables, and links to its rows.
+
+- ``/-/budget/documents``: HTML, every budget database (``?_database=budget`` for one)
+- ``/-/budget/documents.json``: the same as JSON
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from datasette.utils import tilde_encode
+from datasette.utils.asgi import Response
+
+from .comparisons import CONSOLIDATES
+
+# Line tables linked from each document, with their labels.
+ROW_LINKS = [
+    ("function_expenditure", "功能分类支出"),
+    ("function_income", "收入"),
+    ("economic_expenditure", "经济分类支出"),
+    ("economic_basic_expenditure", "基本支出"),
+    ("sangong_items", "三公经费"),
+    ("procurement_items", "政府采购"),
+    ("performance_targets", "绩效目标"),
+    ("narrative", "说明"),
+]
+QUERY_LINKS = [("expenditure_by_function", "按功能分类汇总"), ("expenditure_by_economic", "按经济分类汇总")]
+
+
+def routes():
+    return [(r"^/-/budget/documents(?P<format>\.json)?$", documents_view)]
+
+
+def documents_sql(columns: set[str], tables: set[str]) -> str:
+    """One row per document; optional parts only when this database has them."""
+    check_status = "d.check_status" if "check_status" in columns else "null"
+    if "checks" in tables:
+        checks = """
+  (select count(*) from checks c where c.document = d.slug) as checks,
+  (select count(*) from checks c where c.document = d.slug and c.status = 'fail') as failed_checks,"""
+    else:
+        checks = "\n  null as checks,\n  null as failed_checks,"
+    return f"""
+select
+  d.slug, d.title, d.department, d.unit_code, d.region, d.year, d.phase, d.level,
+  d.source_file, d.source_url, d.loaded_at, d.row_count, d.unparsed_count, d.warning_count,
+  {check_status} as check_status,{checks}
+  (select count(*) from document_tables t where t.document = d.slug and t.status != 'missing') as tables_found,
+  (select count(*) from document_tables t where t.document = d.slug and t.status = 'missing') as tables_missing,
+  (select group_concat(p.slug, ', ') from documents p where {CONSOLIDATES}) as consolidated_in
+from documents d
+order by d.department, d.year, d.level, d.phase
+"""
+
+
+def _status(row: dict) -> str | None:
+    """The document's check status: its own column when the loader wrote one, else from checks."""
+    if row["check_status"]:
+        return row["check_status"]
+    if not row["checks"]:
+        return None
+    return "fail" if row["failed_checks"] else "pass"
+
+
+def _link(datasette, database: str, table: str, slug: str) -> str:
+    return datasette.urls.table(database, table) + "?" + urlencode({"document": slug})
+
+
+async def database_documents(datasette, database: str) -> list[dict]:
+    db = datasette.get_database(database)
+    tables = set(await db.table_names())
+    columns = set(await db.table_columns("documents"))
+    result = await db.execute(documents_sql(columns, tables))
+    documents = []
+    for row in result.rows:
+        doc = dict(row)
+        slug = doc["slug"]
+        doc["check_status"] = _status(doc)
+        doc["url"] = datasette.urls.row(database, "documents", tilde_encode(slug))
+        doc["links"] = [
+            {"label": label, "table": table, "url": _link(datasette, database, table, slug)}
+            for table, label in ROW_LINKS
+            if table in tables
+        ] + [
+            {"label": label, "query": query,
+             "url": datasette.urls.query(database, query) + "?" + urlencode({"document": slug})}
+            for query, label in QUERY_LINKS
+        ]
+        # a source URL is the publisher's word: link it only when it is a web address
+        doc["source_href"] = doc["source_url"] if (doc["source_url"] or "").startswith(("http://", "https://")) else None
+        doc["checks_url"] = _link(datasette, database, "checks", slug) if "checks" in tables else None
+        doc["unparsed_url"] = _link(datasette, database, "unparsed", slug)
+        doc["tables_url"] = _link(datasette, database, "document_tables", slug)
+        documents.append(doc)
+    return documents
+
+
+async def _can_view(datasette, actor, database: str) -> bool:
+    if hasattr(datasette, "allowed"):  # 1.0a
+        from datasette.resources import DatabaseResource
+
+        return await datasette.allowed(action="view-database", resource=DatabaseResource(database), actor=actor)
+    visible, _ = await datasette.check_visibility(
+        actor, permissions=[("view-database", database), "view-instance"]
+    )
+    return visible
+
+
+async def documents_view(datasette, request):
+    from .render import budget_databases
+
+    wanted = request.args.get("_database")
+    names = sorted(budget_databases(datasette))
+    if wanted:
+        if wanted not in names:
+            message = f"No budget database named {wanted!r}" + (f"; try {', '.join(names)}." if names else ".")
+            if request.url_vars.get("format"):
+                return Response.json({"ok": False, "error": message}, status=404)
+            return Response.text(message, status=404)
+        names = [wanted]
+    databases = []
+    for name in names:
+        if not await _can_view(datasette, request.actor, name):
+            continue
+        databases.append({"name": name, "url": datasette.urls.database(name),
+                          "documents": await database_documents(datasette, name)})
+    if request.url_vars.get("format"):
+        return Response.json({"ok": True, "databases": databases})
+    html = await datasette.render_template(
+        "budget_documents.html",
+        {"databases": databases, "json_url": datasette.urls.path("/-/budget/documents.json")
+         + (("?" + urlencode({"_database": wanted})) if wanted else "")},
+        request=request,
+    )
+    return Response.html(html)
