@@ -129,7 +129,10 @@ class ChartError(Exception):
 
 
 def plugin_config(datasette, database: str | None = None) -> dict:
-    return datasette.plugin_config(PLUGIN, database=database) or {}
+    # 1.0a41 does not fall back to the top level when the database has configuration
+    # of its own (metadata that names tables), so ask for the top level ourselves.
+    config = datasette.plugin_config(PLUGIN, database=database) if database else None
+    return config or datasette.plugin_config(PLUGIN) or {}
 
 
 def charts_config(datasette, database: str | None = None) -> dict[str, dict]:

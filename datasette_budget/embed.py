@@ -198,12 +198,14 @@ async def chart_context(datasette, request, resolved: dict, rows: list, target: 
     }
 
 
-def _embed_error(message: str, status: int) -> Response:
+def _embed_error(datasette, message: str, status: int) -> Response:
+    # No inline style: the page is under the same CSP as a chart.
+    css_url = datasette.urls.static_plugins(charts.PLUGIN, "chart.css")
     body = (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-        "<title>Chart error</title></head><body>"
-        f'<p role="alert" style="font-family:sans-serif;color:#900">{escape(message)}</p>'
-        "</body></html>"
+        f'<title>图表无法显示</title><link rel="stylesheet" href="{escape(css_url)}"></head>'
+        f'<body class="budget-embed"><p role="alert" class="budget-chart-error">'
+        f"图表无法显示：{escape(message)}</p></body></html>"
     )
     return Response.html(
         body,
@@ -217,12 +219,12 @@ async def embed_view(datasette, request):
     args = _args(request)
     database = args.pop("_database", None) or _default_database(datasette, name)
     if database is None:
-        return _embed_error(f"No chart named {name!r}.", 404)
+        return _embed_error(datasette, f"No chart named {name!r}.", 404)
     try:
         resolved = await charts.resolve(datasette, database, name, args, request.actor)
         rows = await charts.run(datasette, resolved)
     except charts.ChartError as e:
-        return _embed_error(e.message, e.status)
+        return _embed_error(datasette, e.message, e.status)
     context = await chart_context(datasette, request, resolved, rows, target="embed", fit=True)
     html = await datasette.render_template("budget_embed.html", {"chart": context}, request=request)
     headers = _headers(datasette, database)

@@ -14,6 +14,7 @@ import yaml
 from click.testing import CliRunner
 from datasette.app import Datasette
 from datasette.cli import cli
+from datasette.version import __version__ as datasette_version
 
 from datasette_budget import charts, embed
 
@@ -40,10 +41,15 @@ def budget_db(tmp_path_factory):
 def make_datasette(budget_db, plugin_config=None, immutable=True, **metadata):
     meta = yaml.safe_load((ROOT / "metadata.yml").read_text("utf-8")) if (ROOT / "metadata.yml").exists() else {}
     meta.update(metadata)
+    kwargs = {"immutables": [str(budget_db)]} if immutable else {"files": [str(budget_db)]}
     if plugin_config is not None:
-        meta.setdefault("plugins", {})["datasette-budget"] = plugin_config
-    files = {"immutables": [str(budget_db)]} if immutable else {"files": [str(budget_db)]}
-    return Datasette(metadata=meta, **files)
+        plugins = {"plugins": {"datasette-budget": plugin_config}}
+        if datasette_version.startswith("0."):
+            meta.update(plugins)
+        else:  # 1.0a reads plugin configuration from datasette.yaml, not metadata
+            meta.pop("plugins", None)
+            kwargs["config"] = plugins
+    return Datasette(metadata=meta, **kwargs)
 
 
 @pytest.fixture
@@ -208,8 +214,13 @@ async def test_query_without_chart_is_404(ds, url):
 
 @pytest.mark.asyncio
 async def test_charts_work_with_arbitrary_sql_switched_off(budget_db):
-    ds = make_datasette(budget_db, allow_sql=False)
-    assert (await ds.client.get("/budget.json?sql=select+1")).status_code == 403
+    if datasette_version.startswith("0."):
+        ds = make_datasette(budget_db, allow_sql=False)
+    else:  # 1.0a reads allow_sql from datasette.yaml
+        ds = make_datasette(budget_db)
+        ds.config["allow_sql"] = False
+    sql = await ds.client.get("/budget.json?sql=select+1", follow_redirects=True)
+    assert sql.status_code == 403
     assert (await ds.client.get("/budget/expenditure_by_function.vegalite")).status_code == 200
     assert (await ds.client.get("/budget/expenditure_by_function.svg")).status_code == 200
     assert (await ds.client.get("/-/budget/embed/expenditure_by_function")).status_code == 200
