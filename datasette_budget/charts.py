@@ -449,6 +449,8 @@ def build_spec(
     unit = chart["unit"] if chart["unit"] in ("万元", "元") else "万元"
     label_col, code_col = chart["label"], chart["code"]
     labels = chart["labels"] or {}
+    # 其中： rows are parts of the row above: drawn beside it they would count twice
+    rows = [r for r in rows if not str(r.get(label_col) or "").startswith("其中")]
     if chart["include"] is not None:
         order = {v: i for i, v in enumerate(chart["include"])}
         rows = sorted((r for r in rows if r.get(label_col) in order), key=lambda r: order[r[label_col]])

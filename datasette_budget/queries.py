@@ -122,6 +122,14 @@ INCOME_SOURCES = [
     ("transfer", "上级转移支付"),
 ]
 
+def _source_label(column: str, label: str) -> str:
+    # 财政拨款 is part of 一般公共预算 where the table prints both (Zhengzhou), a source of its
+    # own where it does not (Shanghai): say which, so nobody adds the two.
+    if column == "appropriation":
+        return f"case when (select count(general_budget) from income) > 0 then '其中：{label}' else '{label}' end"
+    return f"'{label}'"
+
+
 INCOME_BY_SOURCE = (
     f"""
 with income as (
@@ -130,7 +138,8 @@ with income as (
 sources as (
 """
     + "\n  union all\n".join(
-        f"  select {n} as seq, '{label}' as source, {sql_sum(column)} as amount, count({column}) as n from income"
+        f"  select {n} as seq, {_source_label(column, label)} as source, {sql_sum(column)} as amount, "
+        f"count({column}) as n from income"
         for n, (column, label) in enumerate(INCOME_SOURCES, start=1)
     )
     + f"""

@@ -108,7 +108,7 @@ async def test_income_by_source(ds):
     data = await rows(ds, f"/budget/income_by_source.json?document={DOC}&_shape=array")
     by_source = {r["source"]: r["amount"] for r in data}
     assert by_source["一般公共预算"] == 18129249
-    assert by_source["财政拨款"] == 18129249
+    assert by_source["其中：财政拨款"] == 18129249  # part of 一般公共预算, not added to it
     assert by_source["政府性基金预算"] == 0
 
 
