@@ -2,20 +2,15 @@ from pathlib import Path
 
 import pytest
 
-from datasette_budget.documents import Line
+from datasette_budget.documents import Line, read_document
 from datasette_budget.performance import parse_performance
 
 SEED = Path(__file__).parent.parent / "data" / "documents" / "zhengzhou-xinfang-2021-budget.txt"
 
 
 def seed_lines() -> list[Line]:
-    "The seed as numbered lines; a line beginning with a space starts a new page."
-    lines, page = [], 1
-    for number, text in enumerate(SEED.read_text("utf-8").splitlines(), start=1):
-        if number > 1 and text.startswith(" "):
-            page += 1
-        lines.append(Line(page, number, text))
-    return lines
+    "The seed as the loader reads it: numbered lines with their pages."
+    return read_document(SEED).lines
 
 
 def synthetic_lines(text: str) -> list[Line]:
