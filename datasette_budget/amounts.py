@@ -49,13 +49,18 @@ def yuan_to_decimal(value) -> Decimal:
     return Decimal(value)
 
 
+def sql_exact(expression: str) -> str:
+    """SQL for an amount computed from 元 amounts: an integer when whole, else rounded to 分."""
+    e = expression
+    return f"(case when {e} = cast({e} as integer) then cast({e} as integer) else round({e}, 2) end)"
+
+
 def sql_sum(expression: str) -> str:
-    """SQL for an exact sum of 元 amounts: an integer when whole, else rounded to 分.
+    """SQL for an exact sum of 元 amounts (see :func:`sql_exact`).
 
     SQLite computes an identical aggregate once, so repeating ``sum(x)`` costs nothing.
     """
-    s = f"sum({expression})"
-    return f"(case when {s} = cast({s} as integer) then cast({s} as integer) else round({s}, 2) end)"
+    return sql_exact(f"sum({expression})")
 
 
 def format_yuan(value) -> str:

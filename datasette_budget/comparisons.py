@@ -16,7 +16,7 @@ parameters and columns (``phase`` and ``basis`` are added as optional parameters
 """
 from __future__ import annotations
 
-from .amounts import sql_sum
+from .amounts import sql_exact as _exact, sql_sum
 
 # ``document`` as queries.py filters it; replaced in those queries' SQL.
 ALL_DOCUMENTS_FILTER = "(:document = '' or document = :document)"
@@ -51,11 +51,6 @@ COUNTED_HELP = (
 )
 
 LEVEL = "coalesce(nullif(:level, ''), '1')"
-
-
-def _exact(expression: str) -> str:
-    """An amount computed from 元 amounts: an integer when whole, else rounded to 分."""
-    return f"(case when {expression} = cast({expression} as integer) then cast({expression} as integer) else round({expression}, 2) end)"
 
 
 def _code_match(alias: str) -> str:
