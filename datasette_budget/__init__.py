@@ -51,6 +51,13 @@ def startup(datasette):
 
 
 @hookimpl
+def extra_css_urls(view_name, datasette):
+    from .render import css_urls
+
+    return css_urls(view_name, datasette)
+
+
+@hookimpl
 def render_cell(value, column, table, database, datasette):
     from .render import render_amount
 

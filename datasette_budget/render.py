@@ -40,3 +40,10 @@ def render_amount(value, column, table, database, datasette):
     return Markup(
         f'<span class="budget-amount" title="{escape(format_wan(value))} 万元">{escape(format_yuan(value))} 元</span>'
     )
+
+
+def css_urls(view_name: str, datasette) -> list[str]:
+    """The facet and amount styles, on the pages that show them (tables, rows, queries)."""
+    if view_name not in ("table", "row", "query", "database"):
+        return []
+    return [datasette.urls.static_plugins("datasette-budget", "budget.css")]

@@ -85,3 +85,12 @@ async def test_facet_sql_escapes_identifiers_and_binds_values(ds):
     # a filter value with SQL in it is a bound parameter: no error, no rows
     result = await facet(ds, "function_class=201'%20or%201=1--")
     assert [r for r in result["results"] if not r.get("breadcrumb")] == []
+
+
+@pytest.mark.asyncio
+async def test_facet_stylesheet_is_served_on_table_pages(ds):
+    html = (await ds.client.get("/budget/function_expenditure")).text
+    assert 'class="facet-info facet-hierarchy' in html
+    assert "/-/static-plugins/datasette-budget/budget.css" in html
+    css = await ds.client.get("/-/static-plugins/datasette-budget/budget.css")
+    assert css.status_code == 200 and ".facet-hierarchy" in css.text
