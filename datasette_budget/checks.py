@@ -223,7 +223,7 @@ def within_table(out: Checks, tables: dict) -> None:
         declared_totals(out, role, table)
     if "income" in tables:
         table = tables["income"]
-        sources = [c for c in INCOME_SOURCES if c in table.columns]
+        sources = income_sources(table.columns)
         for row in table.totals + table.rows:
             out.add("row.income_total=sources", f"income {_label(row)}", D(row["values"].get("total")),
                     sum((D(row["values"].get(c)) for c in sources), ZERO), lines=[row["line"]])
@@ -254,6 +254,22 @@ def within_table(out: Checks, tables: dict) -> None:
         out.skip("table.sum=declared_total", "procurement", ["procurement"])
 
 
+def income_sources(columns: list[str]) -> list[str]:
+    """The columns that add up to an income row's total. 财政拨款 is part of 一般公共预算
+    where the table prints both (其中); where there is no 一般公共预算 column (Shanghai's
+    合计 财政拨款收入 事业收入 …, final accounts' 本年收入合计 财政拨款收入 上级补助收入 …)
+    it is a source of its own."""
+    sources = [c for c in INCOME_SOURCES if c in columns]
+    if "appropriation" in columns and "general_budget" not in columns:
+        sources.insert(0, "appropriation")
+    return sources
+
+
+def _economic_group(code: str | None) -> str:
+    """人员经费 (301 工资福利 + 303 对个人和家庭的补助) or 公用经费 (302, 310 and the rest)."""
+    return "personnel" if (code or "")[:3] in ("301", "303") else "public"
+
+
 def declared_totals(out: Checks, role: str, table) -> None:
     """Line items add up to the declared 合计 row, the department row and 类/款 subtotals."""
     if not table.rows and not table.totals:
@@ -271,9 +287,18 @@ def declared_totals(out: Checks, role: str, table) -> None:
         else:
             continue
         for column, amount in total["values"].items():
+            these, note = items, None if items else "no line items were read"
+            if column in ("personnel", "public") and column not in table.columns and "total" in table.columns:
+                # 决算 基本支出 tables print one 决算数 per row and 人员经费合计 / 公用经费合计 below:
+                # 人员经费 = classes 301 + 303, 公用经费 = 302 + 310 and any other class
+                these = [r for r in items if _economic_group(r.get("code")) == column]
+                note = ("the rows of classes " + ("301 + 303" if column == "personnel" else "302 + 310 …")
+                        + " (决算数)")
+                out.add(rule, f"{role} {total.get('label') or total.get('code')} {column}", D(amount),
+                        _column_sum(these, "total"), lines=[total["line"]] + [r["line"] for r in these], note=note)
+                continue
             out.add(rule, f"{role} {total.get('label') or total.get('code')} {column}", D(amount),
-                    _column_sum(items, column), lines=[total["line"]] + [r["line"] for r in items],
-                    note=None if items else "no line items were read")
+                    _column_sum(these, column), lines=[total["line"]] + [r["line"] for r in these], note=note)
 
 
 def economic_class_columns(out: Checks, table) -> None:
@@ -297,8 +322,8 @@ def economic_class_columns(out: Checks, table) -> None:
 def summary_sums(out: Checks, role: str, table) -> None:
     for side in ("收入", "支出"):
         total = _summary_total(table, side)
-        tops = [r for r in table.rows if r["side"] == side and r["depth"] == 1]
-        blanks = [r["name"] for r in table.rows if r["side"] == side and r["values"]["amount"] is None]
+        tops = _summary_tops(table, side)
+        blanks = [r["name"] for r in tops if r["values"]["amount"] is None]
         note = ("printed blank, read as 0: " + "、".join(blanks)) if blanks else None
         if total:
             out.add("table.sum=declared_total", f"{role} {side} {total['label']}", D(total["values"]["amount"]),
@@ -311,10 +336,59 @@ def summary_sums(out: Checks, role: str, table) -> None:
                 continue
             out.add("table.sum=parent_item", f"{role} {side} {parent['item']}", D(parent["values"]["amount"]),
                     _column_sum(children, "amount"), lines=[parent["line"]] + [r["line"] for r in children])
+        grand = _summary_grand_total(table, side)
+        if total and grand:
+            carry = _summary_carry(table, side)
+            out.add("table.sum=declared_total",
+                    f"{role} {side} {grand['label']} = {total['label']} + " + " + ".join(r["name"] for r in carry),
+                    D(grand["values"]["amount"]), D(total["values"]["amount"]) + _column_sum(carry, "amount"),
+                    lines=[grand["line"], total["line"]] + [r["line"] for r in carry])
+    balance(out, role, table)
+
+
+def balance(out: Checks, role: str, table) -> None:
+    """收入 = 支出. A budget balances this year's income and spending; final accounts balance
+    总计 = 总计: 本年收入 + 年初结转和结余 (+ 使用非财政拨款结余) = 本年支出 + 年末结转和结余 (+ 结余分配)."""
     income, spending = _summary_total(table, "收入"), _summary_total(table, "支出")
-    if income and spending:
+    if not (income and spending):
+        return
+    carry_in, carry_out = _summary_carry(table, "收入"), _summary_carry(table, "支出")
+    grand_in, grand_out = _summary_grand_total(table, "收入"), _summary_grand_total(table, "支出")
+    if grand_in and grand_out:
+        out.add("table.balance", f"{role} 总计 = 总计 (收入 {grand_in['label']} = 支出 {grand_out['label']})",
+                D(grand_in["values"]["amount"]), D(grand_out["values"]["amount"]),
+                lines=[grand_in["line"], grand_out["line"]])
+    elif any(r["values"]["amount"] for r in carry_in + carry_out):
+        out.add("table.balance", f"{role} 本年收入 + 结转 = 本年支出 + 结转",
+                D(income["values"]["amount"]) + _column_sum(carry_in, "amount"),
+                D(spending["values"]["amount"]) + _column_sum(carry_out, "amount"),
+                lines=[income["line"], spending["line"]] + [r["line"] for r in carry_in + carry_out])
+    else:
         out.add("table.balance", f"{role} 收入合计 = 支出合计", D(income["values"]["amount"]),
                 D(spending["values"]["amount"]), lines=[income["line"], spending["line"]])
+
+
+def _summary_tops(table, side: str) -> list[dict]:
+    """The items of a side's 本年合计: its top-level items printed above that total (the
+    carry-overs printed below it, and their parts, belong to 总计)."""
+    total = _summary_total(table, side)
+    return [r for r in table.rows if r["side"] == side and r["depth"] == 1
+            and (total is None or r["line"] <= total["line"])]
+
+
+def _summary_carry(table, side: str) -> list[dict]:
+    """Carry-over items of a side (年初结转和结余, 使用非财政拨款结余 / 年末结转和结余, 结余分配):
+    printed below 本年合计 at the top level."""
+    total = _summary_total(table, side)
+    if total is None:
+        return []
+    return [r for r in table.rows if r["side"] == side and r["depth"] == 0 and r["line"] > total["line"]]
+
+
+def _summary_grand_total(table, side: str) -> dict | None:
+    """A side's 总计 row printed below its 本年合计 row, when the table prints both."""
+    first = _summary_total(table, side)
+    return next((t for t in table.totals if t.get("side") == side and t is not first and "总计" in t["label"]), None)
 
 
 def sangong_sums(out: Checks, table) -> None:
@@ -326,9 +400,11 @@ def sangong_sums(out: Checks, table) -> None:
     for n, row in enumerate(table.rows):
         if row["depth"] != 1:
             continue
+        # an item's parts are the depth-2 rows right below it; 机关运行经费 (depth 0), printed
+        # in the same table, is no part of 三公
         children = []
         for following in table.rows[n + 1:]:
-            if following["depth"] == 1:
+            if following["depth"] != 2:
                 break
             children.append(following)
         if children:
@@ -363,6 +439,11 @@ def across_tables(out: Checks, tables: dict, doc) -> None:
                         note="printed blank in 收支总表, read as 0" if item["values"]["amount"] is None else None)
     if need("cross.summary=expenditure", "summary 支出 / expenditure", "summary", "expenditure"):
         summary_vs_expenditure(out, tables["summary"], tables["expenditure"], "cross.summary=expenditure")
+        summary_classes(out, tables["summary"], [tables["expenditure"]], "cross.summary=expenditure", tables)
+    if "appropriation_summary" in tables and "gpb_expenditure" in tables:
+        funds = [tables[r] for r in ("gpb_expenditure", "fund_expenditure", "capital_expenditure")
+                 if r in tables and (r == "gpb_expenditure" or tables[r].rows or tables[r].totals)]
+        summary_classes(out, tables["appropriation_summary"], funds, "cross.appropriation_summary=fund_tables", tables)
     if budget and need("cross.income=expenditure", "income / expenditure", "income", "expenditure"):
         income, spending = tables["income"], tables["expenditure"]
         a, la = _table_total(income, "total")
@@ -422,6 +503,55 @@ def summary_vs_expenditure(out: Checks, summary, spending, rule: str) -> None:
             out.add(rule, f"{item['item']} = {spending.role} {COLUMN_LABELS[column]}", amount, D(item["values"]["amount"]),
                     lines=lines + [item["line"]],
                     note="printed blank in 收支总表, read as 0" if item["values"]["amount"] is None else None)
+
+
+def function_names(tables: dict) -> dict[str, set[str]]:
+    """Function code -> its names: as the document's own tables print them (rows and 类/款
+    subtotal rows), and as the reference data names them."""
+    from .classification import reference
+
+    names: dict[str, set[str]] = {}
+    for code, ref in reference("function").items():
+        names.setdefault(code, set()).add(ref["name"])
+    for role in ("income", "expenditure", "gpb_expenditure", "fund_expenditure", "capital_expenditure"):
+        if role not in tables:
+            continue
+        for row in tables[role].rows + [t for t in tables[role].totals if t.get("kind") == "subtotal"]:
+            if row.get("code") and row.get("name"):
+                names.setdefault(row["code"], set()).add(re.sub(r"\s", "", row["name"]))
+    return names
+
+
+def code_amount(table, code: str) -> tuple[Decimal, list[int], bool]:
+    """A function code's total in a table: its printed row or 类/款 subtotal row, else the sum of
+    its line items. (amount, lines, whether the table has the code at all)."""
+    printed = next((r for r in table.totals + table.rows if r.get("code") == code), None)
+    if printed is not None:
+        return D(printed["values"].get("total")), [printed["line"]], True
+    items = [r for r in table.rows if (r.get("code") or "").startswith(code)]
+    return _column_sum(items, "total"), [r["line"] for r in items], bool(items)
+
+
+def summary_classes(out: Checks, summary, details: list, rule: str, tables: dict) -> None:
+    """The 收支总表's 支出 items that name a functional class (卫生健康支出) = that class in the
+    detail tables (for the 财政拨款收支总表: summed over the three fund tables)."""
+    names = function_names(tables)
+    classes = {name: code for code, found in names.items() if len(code) == 3 for name in found}
+    for item in _summary_tops(summary, "支出"):
+        code = classes.get(item["name"])
+        if code is None:
+            continue
+        amount, lines, present = ZERO, [], False
+        for table in details:
+            a, where, found = code_amount(table, code)
+            amount, lines, present = amount + a, lines + where, present or found
+        printed = item["values"]["amount"]
+        if printed is None and not present:
+            continue
+        out.add(rule, f"{item['item']} = " + " + ".join(t.role for t in details) + f" {code}", amount, D(printed),
+                lines=lines + [item["line"]],
+                note=("printed blank, read as 0" if printed is None else None) if present
+                else f"no {code} row in the detail table")
 
 
 def appropriation_vs_funds(out: Checks, tables: dict) -> None:
@@ -544,6 +674,9 @@ def figures(tables: dict, doc) -> dict:
             t = _summary_total(s, side)
             if t:
                 f[key] = _figure(f"收支总表 {t['label']}", D(t["values"]["amount"]), [t["line"]], key=key)
+        grand = _summary_grand_total(s, "收入")
+        if grand:
+            f["grand_total"] = _figure(f"收支总表 {grand['label']}", D(grand["values"]["amount"]), [grand["line"]])
         for row in s.rows:
             f[f"summary:{row['side']}:{row['name']}"] = _figure(
                 f"收支总表 {row['item']}", D(row["values"]["amount"]), [row["line"]], key=f"summary:{row['side']}:{row['name']}",
@@ -555,6 +688,8 @@ def figures(tables: dict, doc) -> dict:
     if "expenditure" in tables:
         e = tables["expenditure"]
         for column in ("basic", "project", "basic_wages", "basic_family", "basic_goods", "basic_capital"):
+            if column not in e.columns:
+                continue
             amount, lines = _table_total(e, column)
             f[f"expenditure:{column}"] = _figure(f"部门支出总体情况表 {COLUMN_LABELS[column]}", amount, lines,
                                                  base=f.get("expenditure_total"), key=f"expenditure:{column}")
@@ -563,11 +698,13 @@ def figures(tables: dict, doc) -> dict:
         i = tables["income"]
         for column in i.columns:
             amount, lines = _table_total(i, column)
-            f[f"income:{column}"] = _figure(f"部门收入总体情况表 {COLUMN_LABELS.get(column, column)}", amount, lines)
+            f[f"income:{column}"] = _figure(f"部门收入总体情况表 {COLUMN_LABELS.get(column, column)}", amount, lines,
+                                            base=f.get("income_total"))
     if "gpb_expenditure" in tables and (tables["gpb_expenditure"].rows or tables["gpb_expenditure"].totals):
         g = tables["gpb_expenditure"]
         amount, lines = _table_total(g, "total")
-        f["gpb_total"] = _figure("一般公共预算支出情况表 合计", amount, lines, key="gpb_total")
+        f["gpb_total"] = _figure("一般公共预算支出情况表 合计", amount, lines, key="gpb_total",
+                                 base=f.get("expenditure_total"))
         f.update(function_classes(g, "gpb", f["gpb_total"]))
     if "appropriation_summary" in tables:
         a = tables["appropriation_summary"]
@@ -585,13 +722,23 @@ def figures(tables: dict, doc) -> dict:
                                  [r["line"] for r in personnel], base=base)
         f["public"] = _figure("基本支出表 302+310 … (公用经费)", _column_sum(public, "total"),
                               [r["line"] for r in public], base=base)
+        for total in b.totals:  # 人员经费合计 / 公用经费合计 as the table prints them
+            for column in ("personnel", "public"):
+                if total.get("kind") == "total" and column in total["values"] and column not in b.columns:
+                    f[column] = _figure(f"基本支出表 {total['label']}", D(total["values"][column]), [total["line"]],
+                                        base=base)
+                    printed = [t for t in b.totals if t.get("kind") == "total" and set(t["values"]) & {"personnel", "public"}]
+                    if len(printed) == 2:  # 人员经费合计 + 公用经费合计 is the table's total
+                        base["amount"] = sum((D(v) for t in printed for v in t["values"].values()), ZERO)
+                        base["lines"] = [t["line"] for t in printed]
     if "sangong" in tables:
         t = tables["sangong"]
         total = _declared(t)
         if total:
             f["sangong:total"] = _figure("三公 合计", D(total["values"]["amount"]), [total["line"]])
         for row in t.rows:
-            f.setdefault(f"sangong:{row['kind']}", _figure(f"三公 {row['label']}", D(row["values"]["amount"]), [row["line"]]))
+            f.setdefault(f"sangong:{row['kind']}", _figure(f"三公 {row['label']}", D(row["values"]["amount"]), [row["line"]],
+                                                           base=f.get("sangong:total") if row["depth"] else None))
         for kind in ("abroad", "reception", "vehicle_operation", "vehicle_purchase"):
             if "sangong:total" in f:
                 f.setdefault(f"sangong:{kind}", _figure(f"三公 {SANGONG_LABELS[kind]} (not printed)", ZERO, [],
@@ -602,6 +749,7 @@ def figures(tables: dict, doc) -> dict:
         f["procurement:total"] = _figure("政府采购预算表 合计", amount, lines)
         for row in p.rows:
             f[f"procurement:{row['item']}"] = row
+    f["_tables"] = tables
     targets = doc.performance.get("targets", []) if doc.performance else []
     projects = [t for t in targets if t.get("kind") == "项目"]
     for t in projects:
@@ -634,10 +782,11 @@ def function_classes(table, prefix: str, base) -> dict:
 RESOLVE = [
     (r"三公", None, ["sangong:total"]),
     (r"因公出国", None, ["sangong:abroad"]),
+    (r"购置及运行", None, ["sangong:vehicle"]),
     (r"公务用车购置|公务车购置", None, ["sangong:vehicle_purchase"]),
     (r"公务用车运行", None, ["sangong:vehicle_operation"]),
     (r"公务接待", None, ["sangong:reception"]),
-    (r"运行经费", None, ["expenditure:basic_goods"]),
+    (r"运行经费", None, ["sangong:running_cost", "expenditure:basic_goods"]),
     (r"采购", None, ["procurement:total"]),
     (r"人员经费", None, ["personnel"]),
     (r"公用经费", None, ["public"]),
@@ -647,14 +796,14 @@ RESOLVE = [
     (r"资本性", None, ["summary:支出:资本性支出", "expenditure:basic_capital"]),
     (r"整体绩效", None, ["expenditure:basic"]),
     (r"专项经费|绩效目标金额", None, ["project:*", "expenditure:project"]),
-    (r"基本支出", r"一般公共预算基本支出", ["basic_table_total"]),
+    (r"基本支出", r"一般公共预算(财政拨款)?基本支出", ["basic_table_total"]),
     (r"基本支出", None, ["expenditure:basic"]),
     (r"项目支出", None, ["expenditure:project"]),
     (r"一般公共预算收支", None, ["appropriation:收入:一般公共预算"]),
-    (r"一般公共预算支出", None, ["gpb_total"]),
+    (r"一般公共预算(财政)?拨款支出|一般公共预算支出", None, ["gpb_total"]),
     (r"政府性基金.*收支|政府性基金收支", None, ["appropriation:收入:政府性基金预算"]),
     (r"国有资本经营.*收支", None, ["appropriation:收入:国有资本经营预算"]),
-    (r"政府性基金", None, ["summary:收入:政府性基金预算", "income:government_fund"]),
+    (r"政府性基金", None, ["summary:收入:政府性基金预算", "summary:收入:政府性基金", "income:government_fund"]),
     (r"国有资本经营", None, ["summary:收入:国有资本经营预算", "income:state_capital"]),
     (r"财政拨款", None, ["summary:收入:财政拨款", "income:appropriation"]),
     (r"行政事业性收费", None, ["summary:收入:行政事业性收费收入"]),
@@ -663,16 +812,23 @@ RESOLVE = [
     (r"其他收入", None, ["summary:收入:其他一般公共预算收入", "summary:收入:其他收入", "summary:收入:其他各项收入",
                        "income:other"]),
     (r"转移支付", None, ["summary:收入:上级转移支付", "income:transfer"]),
+    (r"经营收入", None, ["summary:收入:事业单位经营收入", "summary:收入:经营收入", "income:operating"]),
+    (r"上级补助收入", None, ["summary:收入:上级补助收入", "income:superior_subsidy"]),
+    (r"附属单位上缴", None, ["summary:收入:附属单位上缴收入", "income:affiliated"]),
     (r"事业收入", None, ["summary:收入:事业收入", "income:business"]),
     (r"^一般公共预算$", None, ["summary:收入:一般公共预算", "income:general_budget"]),
-    (r"收入", None, ["income_total"]),
-    (r"支出(预算)?(总计)?$", None, ["expenditure_total"]),
+    (r"(收入支出|收支)总计$", None, ["grand_total", "income_total"]),
+    (r"收入(预算)?(总计|合计)?$", None, ["income_total"]),
+    (r"(^|本年|部门)支出(预算)?(总计|合计)?$|支出(预算)?(总计|合计)$", None, ["expenditure_total"]),
 ]
 
 
 def resolve(subject: str, context: str, figs: dict, kind: str) -> tuple[Figure | None, str | None]:
     """The figure a claim's subject names; (None, reason) when none is found."""
     compact = re.sub(r"[“”\"\s]", "", subject)
+    path = re.findall(r"([^（）()]+?)[（(](类|款|项)[）)]", compact)
+    if path and kind == "amount":
+        return function_figure(path, context, figs)
     if "procurement:total" not in figs and (kind in ("unit_price", "quantity") or "采购" in context):
         return None, "the table holding procurement is not in this document"
     if kind in ("unit_price", "quantity") or (kind == "amount" and "采购" in context and not re.search(r"采购", compact)):
@@ -703,6 +859,45 @@ def resolve(subject: str, context: str, figs: dict, kind: str) -> tuple[Figure |
     return None, f"no table figure is known for {subject!r}"
 
 
+def function_figure(path: list[tuple[str, str]], context: str, figs: dict) -> tuple[Figure | None, str | None]:
+    """The figure a “一般公共服务支出（类）统计信息事务（款）专项普查活动（项）” names: walk the
+    functional codes by the names the document's tables (and the reference) print for them,
+    and take that code's figure from the 一般公共预算 table, else the all-funds table."""
+    tables = figs.get("_tables") or {}
+    names = function_names(tables)
+    levels = {"类": 3, "款": 5, "项": 7}
+    code, missed = "", []
+    for name, level in path:
+        width = levels[level]
+        found = [c for c, n in names.items() if len(c) == width and c.startswith(code) and name in n]
+        if len(found) == 1:
+            code = found[0]
+        else:
+            missed.append(f"{name}（{level}）")
+    if not code or (missed and len(code) < 7 and any(level == "项" for _, level in path)):
+        # a 款 printed under another name: the 项 may still be found under its class
+        name = next((n for n, level in path if level == "项"), None)
+        prefix = code[:3]
+        found = [c for c, n in names.items() if len(c) == 7 and prefix and c.startswith(prefix) and name in n]
+        if len(found) == 1:
+            code = found[0]
+        if not code or len(found) != 1 and missed:
+            return None, "no functional code is named " + "".join(f"{n}（{l}）" for n, l in path)
+    note = ("printed as " + "、".join(missed) + f"; tied by the other names to {code}") if missed else None
+    appropriation = "一般公共预算" in context or "财政拨款" in context
+    roles = ["gpb_expenditure", "expenditure"] if appropriation else ["expenditure", "gpb_expenditure"]
+    for role in roles:
+        if role not in tables:
+            continue
+        amount, lines, present = code_amount(tables[role], code)
+        if present:
+            base = figs.get("gpb_total") if role == "gpb_expenditure" else figs.get("expenditure_total")
+            name = sorted(names.get(code, {""}))[0]
+            return _figure(f"{tables[role].role} {code} {name}", amount, lines, base=base,
+                           key=f"{role}:code:{code}", note=note), None
+    return None, f"no row {code} in the function tables"
+
+
 def _wan(yuan: Decimal) -> Decimal:
     return yuan / WAN
 
@@ -727,8 +922,25 @@ def _plain(d: Decimal) -> str:
     return format(d.normalize(), "f") if d != d.to_integral_value() else str(int(d))
 
 
+def narrative_sections(doc) -> list[dict]:
+    """The 说明's sections: those before the first table, and those printed after the last
+    table (a 决算's 情况说明, a budget's 其他相关情况说明), before any performance forms."""
+    from .narrative import sections_after_tables
+    from .tables import PERFORMANCE_ROLES, find_tables
+
+    sections = list((doc.narrative or {}).get("sections", []))
+    lines = doc.source.lines
+    regions = find_tables(lines)
+    tables = [(s, e) for role, s, e in regions if role not in PERFORMANCE_ROLES]
+    if tables:
+        start, end = tables[-1]
+        forms = [s for role, s, e in regions if role in PERFORMANCE_ROLES and s > start]
+        sections += sections_after_tables(lines[start + 1:min(forms, default=end)])
+    return sections
+
+
 def against_narrative(out: Checks, tables: dict, doc) -> list[dict]:
-    sections = (doc.narrative or {}).get("sections", [])
+    sections = narrative_sections(doc)
     found = narrative_claims.parse_claims(sections, doc.source.lines)
     if not found:
         out.add("narrative.claim", "说明", status="skipped", note="no amounts were found in the narrative")
@@ -758,6 +970,39 @@ def against_narrative(out: Checks, tables: dict, doc) -> list[dict]:
             out.add("narrative.share", f"{scope} of {base['label']}", exact.quantize(Decimal("0.0001")), claim.value,
                     status=status, lines=claim.lines + fig["lines"] + base["lines"], note=note, unit="%")
             continue
+        if claim.kind == "prior":
+            # 2023年当年预算执行数为 60.13万元: last year's figure, stored, and the base of the rate
+            current = claim.refers_to.value if claim.refers_to is not None else None
+            prior_rows.append({
+                "document": doc.slug, "year": claim.year or (year - 1 if year else None), "item": claim.subject,
+                "current": _number(current * WAN) if current is not None else None,
+                "change": _number((current - claim.value) * WAN) if current is not None else None,
+                "prior": _number(claim.value * WAN), "current_source": "narrative",
+                "source_line": claim.lines[0] if claim.lines else None, "source_lines": json.dumps(claim.lines),
+            })
+            continue
+        if claim.kind == "budget":
+            out.add("narrative.budget_figure", scope, status="skipped", lines=claim.lines,
+                    note="年初预算: a figure of the year's budget, not of this document's tables; "
+                         "it is the base of the completion rate stated with it")
+            continue
+        if claim.kind == "execution_rate" or (claim.kind == "change_rate" and claim.prior is not None):
+            current, base = claim.refers_to, claim.prior
+            rule = f"narrative.{claim.kind}"
+            if current is None or not base.value:
+                out.add(rule, scope, status="skipped" if current is not None else "unmatched", lines=claim.lines,
+                        note="the figure it is measured from is 0" if current is not None
+                        else "could not tell which figure this rate is of")
+                continue
+            if claim.kind == "execution_rate":
+                exact, formula = current.value / base.value * 100, f"{current.value} / {base.value}"
+            else:
+                exact = (current.value - base.value) / base.value * 100
+                formula = f"({current.value} - {base.value}) / {base.value}"
+            status, note = _compare(claim.value, claim.decimals, exact)
+            out.add(rule, f"{scope} = {formula}", exact.quantize(Decimal("0.0001")), claim.value, status=status,
+                    lines=claim.lines + current.lines + base.lines, note=note, unit="%")
+            continue
         if claim.kind == "change_rate":
             change = claim.refers_to
             key = tied[id(change)]["key"] if change is not None and id(change) in tied else None
@@ -781,6 +1026,8 @@ def against_narrative(out: Checks, tables: dict, doc) -> list[dict]:
         fig, reason = resolve(claim.subject, claim.heading, figs, claim.kind)
         if claim.kind == "change" and fig is None and claim.refers_to is not None and id(claim.refers_to) in tied:
             fig, reason = tied[id(claim.refers_to)], None
+        elif claim.kind == "change" and fig is None and claim.refers_to is not None and id(claim.refers_to) in skipped:
+            reason = skipped[id(claim.refers_to)]
         if fig is None:
             status = "skipped" if reason and "not in this document" in reason else "unmatched"
             if status == "skipped":
@@ -833,8 +1080,32 @@ def against_narrative(out: Checks, tables: dict, doc) -> list[dict]:
         out.add("narrative.claim", f"{scope} = {fig['label']}", exact, claim.value, status=status,
                 lines=claim.lines + fig["lines"], note="; ".join(notes) or None, unit="万元")
         stated_current.setdefault(fig["key"], (claim.value, claim))
+    for claim in found:
+        if claim.kind == "amount" and len(claim.parts) >= 2:
+            parts_sum(out, claim)
     change_sums(out, changes, stated_current, figs)
     return prior_rows
+
+
+def parts_sum(out: Checks, total) -> None:
+    """An amount and the parts its 其中 lists (政府采购预算 1662.44万元，其中：货物 93.98、工程
+    815.87、服务 752.59): the parts add up to it. Parts that add up to less may be a partial
+    list (其中 names some of the money), so only a sum that equals passes and one that
+    exceeds the total fails."""
+    # the parts name the same kind of money: 政府采购货物预算 … of 政府采购预算, 基本支出 … of 支出预算
+    stem = re.sub(r"(预算|金额|总额|[（(].*?[）)])", "", re.sub(r"[“”\s]", "", total.subject))[-2:]
+    if len(stem) < 2 or not all(stem in c.subject for c in total.parts):
+        return
+    parts = sum((c.value for c in total.parts), ZERO)
+    scope = (f"说明 {total.heading}: {total.subject} {total.value}万元 = "
+             + " + ".join(f"{c.subject} {c.value}" for c in total.parts)).strip()
+    lines = total.lines + [n for c in total.parts for n in c.lines]
+    if parts < total.value:
+        out.add("narrative.parts_sum", scope, total.value, parts, status="skipped", unit="万元", lines=lines,
+                note="the parts listed after 其中 add up to less than the total: they may name only some of it")
+        return
+    out.add("narrative.parts_sum", scope, total.value, parts, unit="万元", lines=lines,
+            note=None if parts == total.value else "the parts listed after 其中 add up to more than the total")
 
 
 # a total's stated change = the sum of its items' stated changes

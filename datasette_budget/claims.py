@@ -17,17 +17,29 @@ from .documents import Line
 from .narrative import CJK_GAP_RE, ITEM_RE, SECTION_RE, SUBHEADING_RE
 
 # 1812.92万元 / 0.4 万元 / 80.20 % ; a threshold (50万元以上) is not a figure
-FIGURE_RE = re.compile(r"(?<![\d.])(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>万元|%|％)(?!\s*(?:以上|以下|以内))")
+FIGURE_RE = re.compile(r"(?<![\d.])(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>万元|%|％)(?!\s*(?:[（(]含[）)])?\s*(?:以上|以下|以内))")
 QUANTITY_RE = re.compile(r"数量\s*(?P<value>\d+)\s*(?P<unit>个|台|件|套|辆)")
 # 预算数与 2020年相比一致，没有变化 / 与 2020年预算相比没有变化
 NO_CHANGE_RE = re.compile(
     r"(?P<subject>[^，。；：:,;\n]*?)(?:预算数)?与\s*(?P<year>\d{4})\s*年(?:预算)?相比(?:一致)?[，,]?\s*(?:没有|无)变化"
 )
 DIRECTION_RE = re.compile(r"(?P<direction>增加|减少|增长|下降|降低|增|减)$")
-PRIOR_YEAR_RE = re.compile(r"(?:预算数)?(?:比|较|与)\s*(?P<year>\d{4})\s*年(?:预算)?(?:数)?(?:相比)?$")
+PRIOR_YEAR_RE = re.compile(r"(?:预算数)?(?:比|较|与)\s*(?P<year>\d{4})\s*年度?(?:预算)?(?:数)?(?:相比)?$")
 LEADING_WORDS_RE = re.compile(r"^(?:其中|包括|主要用于以下方面|分别是|主要项目|和|及|与|为|是|共有)+")
 LEADING_YEAR_RE = re.compile(r"^\d{4}\s*年(?:度)?")
 TRAILING_WORDS_RE = re.compile(r"(?:安排|预算数|预算为|为|是|达)$")
+# 2023年当年预算执行数为 60.13万元: last year's figure, not a figure of this document's tables
+PRIOR_FIGURE_RE = re.compile(r"执行数|上年|上一年度")
+# 年初预算为 54.53万元 in final accounts: the budget's figure, not a figure of this document's tables
+BUDGET_FIGURE_RE = re.compile(r"年初预算|年初$")
+# words that restate the figure their item is about: 2024年预算安排 25.77万元 / 支出决算为 54.53万元
+RESTATING = {"", "预算", "预算安排", "安排", "支出决算", "决算", "决算数", "支出"}
+# 完成年初预算的 98.61%
+EXECUTION_RE = re.compile(r"完成(?:年初)?预算")
+# “一般公共服务支出（类）统计信息事务（款）专项普查活动（项）”
+FUNCTION_PATH_RE = re.compile(r"^\s*(?:\d{1,2}\s*[.、．])?\s*(“?(?:[^，,。；;：:\n（(]+[（(](?:类|款|项)[）)])+”?)")
+# 比2023年预算持平 / 与上一年度持平
+FLAT_RE = re.compile(r"(?P<subject>[^，。；：:,;\n]*?)(?:比|与)\s*(?P<year>\d{4})\s*年(?:度)?(?:预算)?(?:执行数)?持平")
 STOP = "，,。；;：:、\n"
 SECTION_STOP = "。\n"
 DECREASE = {"减少", "下降", "降低", "减"}
@@ -47,6 +59,8 @@ class Claim:
     year: int | None = None  # the year a change is measured from
     item: str | None = None  # the numbered item or listed thing it belongs to
     refers_to: "Claim | None" = field(default=None, repr=False)  # share/change_rate: the figure it is of
+    prior: "Claim | None" = field(default=None, repr=False)  # change_rate/execution: the figure it is measured from
+    parts: list = field(default_factory=list, repr=False)  # amounts listed after 其中 that add up to it
 
 
 def parse_claims(sections: list[dict], lines: list[Line]) -> list[Claim]:
@@ -54,7 +68,7 @@ def parse_claims(sections: list[dict], lines: list[Line]) -> list[Claim]:
     by_number = {line.number: line for line in lines}
     claims: list[Claim] = []
     for section in sections:
-        if section.get("part") and "名词解释" in section["part"]:
+        if "名词解释" in (section.get("part") or "") + section["heading"]:
             continue
         section_lines = [
             by_number[n]
@@ -122,7 +136,8 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
     matches = sorted(
         [("figure", m) for m in FIGURE_RE.finditer(text)]
         + [("quantity", m) for m in QUANTITY_RE.finditer(text)]
-        + [("no_change", m) for m in NO_CHANGE_RE.finditer(text)],
+        + [("no_change", m) for m in NO_CHANGE_RE.finditer(text)]
+        + [("no_change", m) for m in FLAT_RE.finditer(text)],
         key=lambda km: km[1].start(),
     )
     sub_heading = ""
@@ -133,20 +148,32 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
     last_amount: Claim | None = None  # in the current sentence
     last_change: Claim | None = None
     item_first: Claim | None = None  # first amount of the current numbered item
+    item_title = ""  # the 类（款）（项） an item is about
+    item_prior: Claim | None = None  # last prior-year or budget figure of the item
+    listing: Claim | None = None  # the amount whose 其中 parts are being listed
+    previous: Claim | None = None  # the last amount of the item, across sentences
+    previous_end = 0
+    last_change_after = False  # the last change was stated after the last amount
+    first_path = FUNCTION_PATH_RE.match(text)
+    item_title = first_path.group(1) if first_path else ""
     for kind, m in matches:
         # move the sentence/item context forward to this match
         for i in range(last_end, m.start()):
             c = text[i]
             if c == "\n":
                 item_start, sentence_start = i + 1, i + 1
-                item_first = last_amount = last_change = None
+                item_first = last_amount = last_change = item_prior = listing = previous = None
                 item_name = None
+                path = FUNCTION_PATH_RE.match(text[i + 1:])
+                item_title = path.group(1) if path else ""
                 head = re.match(r"^[（(][一二三四五六七八九十]+[）)][^，。；：:\n]*", text[i + 1 :])
                 if head:
                     sub_heading = head.group()
             elif c == "。":
                 sentence_start = i + 1
-                last_amount = last_change = None
+                last_amount = last_change = listing = None
+            elif c in "；;":
+                listing = None  # a 其中 list ends with its clause
         # a listed thing named before its figures: 1. 空气调节设备，单价 0.4 万元
         if item_name is None:
             first_clause = re.match(r"^\s*(?:\d{1,2}\s*[.、．])?\s*([^，,。；;：:\d\n]+)[，,]", text[item_start:])
@@ -157,14 +184,16 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
         start = _phrase_start(text, m.start(), max(last_end, item_start))
         phrase = text[start : m.start()]
         if kind == "no_change":
-            subject = _subject(m.group("subject")) or (item_first.subject if item_first else "")
-            if last_change is not None and not m.group("subject").strip():
+            stated = last_amount or item_first
+            subject = _subject(m.group("subject")) or (stated.subject if stated else "")
+            if last_change is not None and not m.group("subject").strip() and (
+                    stated is None or last_change.lines[-1:] >= stated.lines[-1:] and last_change_after):
                 last_end = m.end()
                 continue  # 增加 0万元，与 2020年预算相比没有变化: already stated as a change
             subject = TRAILING_WORDS_RE.sub("", subject)
             claim = Claim("change", subject, Decimal(0), 0, "万元", m.group().strip("，,"), [l.number for l in where],
                           where[0].page, context, year=int(m.group("year")), item=item_name)
-            claim.refers_to = item_first if not _subject(m.group("subject")) else None
+            claim.refers_to = stated if not _subject(m.group("subject")) else None
             claims.append(claim)
             last_change = claim
             last_end = m.end()
@@ -195,6 +224,10 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
                               unit, text[start : m.end()], line_numbers, page, context,
                               year=last_change.year if last_change else None, item=item_name)
                 claim.refers_to = last_change
+                if last_change is None and item_prior is not None and item_prior.kind == "prior":
+                    # 比2023年预算执行数减少57.14%: from the stated prior figure to the item's figure
+                    claim.refers_to, claim.prior = item_first, item_prior
+                    claim.subject, claim.year = item_first.subject if item_first else subject, item_prior.year
             else:
                 refers = None
                 if not subject and last_amount is not None:
@@ -203,6 +236,13 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
                               context, year=int(year_match.group("year")) if year_match else None, item=item_name)
                 claim.refers_to = refers
                 last_change = claim
+                last_change_after = True
+            claims.append(claim)
+        elif unit == "%" and EXECUTION_RE.search(words) and item_prior is not None and item_prior.kind == "budget":
+            # 年初预算为 452.40万元，支出决算为 446.11万元，完成年初预算的 98.61%
+            claim = Claim("execution_rate", last_amount.subject if last_amount else item_prior.subject, value,
+                          decimals, unit, text[start : m.end()], line_numbers, page, context, item=item_name)
+            claim.refers_to, claim.prior = last_amount, item_prior
             claims.append(claim)
         elif unit == "%":
             claim = Claim("share", last_amount.subject if last_amount else _subject(words), value, decimals, unit,
@@ -212,17 +252,42 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
         else:
             subject = TRAILING_WORDS_RE.sub("", _subject(words))
             claim_kind = "amount"
+            year = LEADING_YEAR_RE.match(phrase.strip().lstrip("，,。；;：:"))
+            year = int(year.group()[:4]) if year else None
             if subject == "单价":
                 claim_kind, subject = "unit_price", item_name or ""
             elif subject in ("共", "共计", "合计", "计") and item_name:
                 subject = item_name
+            elif PRIOR_FIGURE_RE.search(words):
+                claim_kind = "prior"
+                subject = item_first.subject if item_first else (item_title or subject)
+                refers = item_first
+            elif BUDGET_FIGURE_RE.search(TRAILING_WORDS_RE.sub("", words)):
+                claim_kind = "budget"
+                subject = re.sub(r"年初(预算)?$", "", subject) or item_title
+            elif subject in RESTATING and (item_first or item_title or item_prior):
+                # 2024年预算安排 25.77万元 / 支出决算为 54.53万元: the item's own figure again
+                subject = item_first.subject if item_first else (item_title or item_prior.subject)
             elif not subject and last_amount is not None:
                 subject = last_amount.subject
             claim = Claim(claim_kind, subject, value, decimals, unit, text[start : m.end()], line_numbers, page,
-                          context, item=item_name)
+                          context, year=year, item=item_name)
+            if claim_kind == "prior":
+                claim.refers_to = refers
             claims.append(claim)
+            if claim_kind in ("prior", "budget"):
+                item_prior = claim
             if claim_kind == "amount":
+                # 收入预算 15621.11万元，其中：财政拨款收入 …；事业收入 …: the amounts listed after
+                # 其中, up to the end of the sentence, are parts of the amount before it
+                if listing is not None:
+                    listing.parts.append(claim)
+                elif previous is not None and "其中" in text[previous_end:m.start()]:
+                    listing = previous
+                    listing.parts.append(claim)
+                previous, previous_end = claim, m.end()
                 last_amount = claim
+                last_change_after = False
                 if item_first is None:
                     item_first = claim
         last_end = m.end()

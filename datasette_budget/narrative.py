@@ -161,26 +161,64 @@ def find_narrative_end(lines: list[Line]) -> int | None:
 # Sections
 
 
+# 2024年部门预算编制说明 / …（部门）主要职能 / 其他相关情况说明: a heading line without a numeral
+PLAIN_HEADING_RE = re.compile(
+    r"^[^，。；、：:,;（(]{0,30}(?:[（(][^）)]{1,8}[）)])?[^，。；、：:,;]{0,20}"
+    r"(?:编制说明|情况说明|相关情况说明|主要职能|主要职责|机构设置|单位构成|名词解释)$"
+)
+# 一、部门主要职能 ………… 3: a table-of-contents entry
+CONTENTS_RE = re.compile(r"(?:…{2,}|\.{4,}|·{4,})\s*\d*$")
+
+
+def is_plain_heading(text: str) -> bool:
+    "``is_plain_heading('2024年部门预算编制说明')`` -> True; a numbered line is not one."
+    text = clean_text(text)
+    return bool(PLAIN_HEADING_RE.match(text)) and not SECTION_RE.match(text) and not ITEM_RE.match(text)
+
+
 def split_sections(body: list[Line]) -> list[dict]:
     """Group non-blank narrative lines into numbered sections (一、…) within parts (第一部分 …).
 
     A section's ``lines`` are its text lines; text after a colon on the heading line counts
-    as its first text line.
+    as its first text line. A heading printed without a numeral (2024年部门预算编制说明)
+    starts a section of its own and is the part of the numbered sections after it; a
+    numbered line that is a sentence (一、加强党的建设。落实…) is text of its section, and
+    table-of-contents entries are left out.
     """
     sections: list[dict] = []
-    part = None
+    part = printed_part = None
     for line in body:
         text = line.text.strip()
+        if CONTENTS_RE.search(text):
+            continue
         part_match = PART_RE.match(text)
         if part_match:
-            part = text
+            part = printed_part = text
             continue
         section_match = SECTION_RE.match(text)
-        if section_match:
+        if section_match and not SENTENCE_PUNCTUATION_RE.search(COLON_RE.split(text, 1)[0]):
             sections.append(new_section(part, line, section_match))
+        elif is_plain_heading(text):
+            sections.append({"part": printed_part, "heading": clean_text(text), "numeral": None, "line": line,
+                             "lines": []})
+            part = clean_text(text)
         elif sections:
             sections[-1]["lines"].append(line)
     return sections
+
+
+def sections_after_tables(lines: list[Line]) -> list[dict]:
+    """Narrative printed after the last table (其他相关情况说明, a 决算's 第三部分 情况说明):
+    the public sections from the first part or plain heading on; none when there is none.
+
+    ``lines`` are the lines of the last table's region, which runs to the end of the document.
+    """
+    body = [line for line in lines if line.text.strip()]
+    start = next((n for n, line in enumerate(body)
+                  if PART_RE.match(line.text.strip()) or is_plain_heading(line.text)), None)
+    if start is None:
+        return []
+    return [public_section(section) for section in split_sections(body[start:])]
 
 
 def new_section(part: str | None, line: Line, match: re.Match) -> dict:
