@@ -923,20 +923,9 @@ def _plain(d: Decimal) -> str:
 
 
 def narrative_sections(doc) -> list[dict]:
-    """The 说明's sections: those before the first table, and those printed after the last
-    table (a 决算's 情况说明, a budget's 其他相关情况说明), before any performance forms."""
-    from .narrative import sections_after_tables
-    from .tables import PERFORMANCE_ROLES, find_tables
-
-    sections = list((doc.narrative or {}).get("sections", []))
-    lines = doc.source.lines
-    regions = find_tables(lines)
-    tables = [(s, e) for role, s, e in regions if role not in PERFORMANCE_ROLES]
-    if tables:
-        start, end = tables[-1]
-        forms = [s for role, s, e in regions if role in PERFORMANCE_ROLES and s > start]
-        sections += sections_after_tables(lines[start + 1:min(forms, default=end)])
-    return sections
+    """The 说明's sections: those before the first table and those printed after the last
+    (:func:`disclosure.read_disclosure` reads both)."""
+    return list((doc.narrative or {}).get("sections", []))
 
 
 def against_narrative(out: Checks, tables: dict, doc) -> list[dict]:
