@@ -180,6 +180,28 @@ def find_tables(lines: list[Line]) -> list[tuple[str, int, int]]:
     return regions
 
 
+def content_lines(table: ParsedTable, region: list[Line]):
+    """(index, line, text) of each line of a table region that can hold rows or headers.
+
+    Blank lines and page numbers are skipped; the unit line sets ``table.unit``; a note
+    (注：/备注：) and every line after it go to ``table.notes``.
+    """
+    in_note = False
+    for index, line in enumerate(region[1:], start=1):
+        text = line.text.strip()
+        if not text or PAGE_NUMBER_RE.match(text):
+            continue
+        unit = UNIT_RE.search(text) if table.unit is None else None
+        if unit:
+            table.unit = unit.group(1)
+            continue
+        if in_note or NOTE_RE.match(text):
+            in_note = True
+            table.notes.append(text)
+            continue
+        yield index, line, text
+
+
 def unparsed(line: Line, reason: str, role: str) -> dict:
     return {"page": line.page, "line": line.number, "text": line.text, "reason": reason, "table_role": role}
 
@@ -372,7 +394,6 @@ def parse_coded_table(role: str, region: list[Line], spec, groups, code_system: 
                         last_line=region[-1].number, page=title_line.page)
     header_lines: list[Line] = []
     seen_header: set[str] = set()
-    in_note = False
     two_column = False
     streams: dict[str, list] = {"left": [], "right": []}
     side_classes: dict[str, set[str]] = {"left": set(), "right": set()}
@@ -430,19 +451,7 @@ def parse_coded_table(role: str, region: list[Line], spec, groups, code_system: 
         side_classes[side].add(normalised[:3])
         code_lines[-1][1][side] = row
 
-    for index, line in enumerate(region[1:], start=1):
-        text = line.text.strip()
-        if not text:
-            continue
-        if table.unit is None and UNIT_RE.search(text):
-            table.unit = UNIT_RE.search(text).group(1)
-            continue
-        if PAGE_NUMBER_RE.match(text):
-            continue
-        if NOTE_RE.match(text) or in_note:
-            in_note = True
-            table.notes.append(text)
-            continue
+    for index, line, text in content_lines(table, region):
         tokens = text.split()
         if pending is not None:
             # ``22102`` / ``住房改革支出 461.08 461.08 0.00``: a code alone, its row on the next line
@@ -639,21 +648,8 @@ def parse_summary_table(role: str, region: list[Line]) -> ParsedTable:
     parents = {"收入": None, "支出": None}
     carry = {"收入": None, "支出": None}
     started = False
-    in_note = False
     previous_line_items: list[dict] = []
-    for line in region[1:]:
-        text = line.text.strip()
-        if not text:
-            continue
-        if table.unit is None and UNIT_RE.search(text):
-            table.unit = UNIT_RE.search(text).group(1)
-            continue
-        if PAGE_NUMBER_RE.match(text):
-            continue
-        if NOTE_RE.match(text) or in_note:
-            in_note = True
-            table.notes.append(text)
-            continue
+    for _, line, text in content_lines(table, region):
         segments = _summary_segments(text)
         if not segments:
             if not started:
@@ -803,20 +799,7 @@ def parse_sangong_table(region: list[Line]) -> ParsedTable:
     title_line = region[0]
     table = ParsedTable(role="sangong", title=compact(title_line.text), first_line=title_line.number,
                         last_line=region[-1].number, page=title_line.page)
-    in_note = False
-    for line in region[1:]:
-        text = line.text.strip()
-        if not text:
-            continue
-        if table.unit is None and UNIT_RE.search(text):
-            table.unit = UNIT_RE.search(text).group(1)
-            continue
-        if PAGE_NUMBER_RE.match(text):
-            continue
-        if NOTE_RE.match(text) or in_note:
-            in_note = True
-            table.notes.append(text)
-            continue
+    for _, line, text in content_lines(table, region):
         label_tokens, amounts, problem = split_amounts(text.split())
         if problem:
             table.unparsed.append(unparsed(line, problem, "sangong"))
@@ -937,20 +920,7 @@ def parse_procurement_table(region: list[Line]) -> ParsedTable:
     title_line = region[0]
     table = ParsedTable(role="procurement", title=compact(title_line.text), first_line=title_line.number,
                         last_line=region[-1].number, page=title_line.page)
-    in_note = False
-    for line in region[1:]:
-        text = line.text.strip()
-        if not text:
-            continue
-        if table.unit is None and UNIT_RE.search(text):
-            table.unit = UNIT_RE.search(text).group(1)
-            continue
-        if PAGE_NUMBER_RE.match(text):
-            continue
-        if NOTE_RE.match(text) or in_note:
-            in_note = True
-            table.notes.append(text)
-            continue
+    for _, line, text in content_lines(table, region):
         tokens = text.split()
         if TOTAL_LABEL_RE.match(tokens[0]) or compact(" ".join(tokens[:2])) == "合计":
             rest = tokens[1:] if TOTAL_LABEL_RE.match(tokens[0]) else tokens[2:]
