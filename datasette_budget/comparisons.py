@@ -61,14 +61,8 @@ def _code_match(alias: str) -> str:
     )
 
 
-FUNCTION_OVER_YEARS = f"""
-with docs as (
-  select slug, department, year, level from documents
-  where slug in ({COUNTED_DOCUMENTS})
-    and (:department = '' or department = :department)
-),
-years as (
-  select
+# Per department and year, over the ``docs`` of the query: the expenditure under ``:code``.
+TOTALS_BY_DEPARTMENT_YEAR = f"""  select
     docs.department, docs.year,
     group_concat(distinct docs.slug) as documents,
     group_concat(distinct docs.level) as basis,
@@ -79,7 +73,16 @@ years as (
   from docs
   left join function_expenditure f on f.document = docs.slug and {_code_match('f')}
   group by docs.department, docs.year
+"""
+
+FUNCTION_OVER_YEARS = f"""
+with docs as (
+  select slug, department, year, level from documents
+  where slug in ({COUNTED_DOCUMENTS})
+    and (:department = '' or department = :department)
 ),
+years as (
+{TOTALS_BY_DEPARTMENT_YEAR}),
 growth as (
   select
     years.*,
@@ -115,18 +118,7 @@ docs as (
   where year = coalesce(cast(nullif(:year, '') as integer), (select max(year) from counted))
 ),
 departments as (
-  select
-    docs.department, docs.year,
-    group_concat(distinct docs.slug) as documents,
-    group_concat(distinct docs.level) as basis,
-    sum(f.total) as raw_total,
-    coalesce({sql_sum('f.total')}, 0) as total,
-    coalesce({sql_sum('f.basic')}, 0) as basic,
-    coalesce({sql_sum('f.project')}, 0) as project
-  from docs
-  left join function_expenditure f on f.document = docs.slug and {_code_match('f')}
-  group by docs.department, docs.year
-)
+{TOTALS_BY_DEPARTMENT_YEAR})
 select
   department,
   year,
