@@ -97,14 +97,10 @@ def ensure_checks_table(db) -> None:
         db["prior_year"].create_index(["document"])
 
 
-def run_checks(db, doc) -> list[dict]:
-    """Compute and store the checks for one parsed document (inside its load transaction).
-
-    Also stores the prior-year figures the narrative's stated changes imply, and the
-    document's check status (``documents.check_status``: fail when any check failed).
-    """
+def store_checks(db, doc, rows: list[dict], prior: list[dict]) -> None:
+    """Store computed checks, the prior-year figures the narrative's stated changes imply,
+    and the document's check status (``documents.check_status``: fail when any check failed)."""
     ensure_checks_table(db)
-    rows, prior = compute_checks(doc)
     db.execute("delete from checks where document = ?", [doc.slug])
     db.execute("delete from prior_year where document = ?", [doc.slug])
     if rows:
@@ -117,7 +113,6 @@ def run_checks(db, doc) -> list[dict]:
             "check_status": "fail" if counts["fail"] else "pass",
             "check_summary": ", ".join(f"{s} {counts[s]}" for s in STATUSES),
         }, alter=True)
-    return rows
 
 
 def compute_checks(doc) -> tuple[list[dict], list[dict]]:

@@ -6,11 +6,14 @@ together, or nothing is written at all. A batch shares one connection.
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import re
 import sqlite3
+from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import sqlite_utils
 
@@ -150,7 +153,22 @@ class LoadConnection(sqlite3.Connection):
 
 def connect(db_path: str | Path) -> sqlite_utils.Database:
     conn = sqlite3.connect(str(db_path), factory=LoadConnection, timeout=60)
+    # While loading, commit to a write-ahead log without an fsync per document: a crash or
+    # SIGKILL still leaves every committed document whole. finish() folds the log back.
+    conn.execute("pragma journal_mode = wal")
+    conn.execute("pragma synchronous = normal")
     return sqlite_utils.Database(conn)
+
+
+def finish(db: sqlite_utils.Database) -> None:
+    """Fold the write-ahead log into the database file and leave a single file behind, as
+    ``datasette serve -i`` (immutable) needs. Another loader still writing keeps it in WAL
+    mode; the last one to finish folds it."""
+    try:
+        db.execute("pragma wal_checkpoint(truncate)")
+        db.execute("pragma journal_mode = delete")
+    except sqlite3.OperationalError:
+        pass  # busy: another process has the file open
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
@@ -184,19 +202,38 @@ def delete_document(db: sqlite_utils.Database, slug: str) -> None:
     db.execute("delete from documents where slug = ?", [slug])
 
 
-def write_document(db: sqlite_utils.Database, doc: Disclosure, source_url: str | None = None) -> dict:
+@dataclass
+class Prepared:
+    """Everything to write for one document, computed without the database, so that it can
+    be done in a worker process while the main process writes the previous document."""
+
+    doc: Disclosure
+    rows: dict[str, list[dict]]
+    checks: list[dict]
+    prior_year: list[dict]
+
+
+def prepare(doc: Disclosure) -> Prepared:
+    from . import checks
+
+    return Prepared(doc, document_rows(doc), *checks.compute_checks(doc))
+
+
+def write_document(db: sqlite_utils.Database, doc: Disclosure, source_url: str | None = None,
+                   prepared: Prepared | None = None) -> dict:
     """Replace one document's rows in a single transaction; returns rows written per table."""
+    from . import checks, search
+
+    prepared = prepared or prepare(doc)
     conn = db.conn
     conn.holding = True
     counts: dict[str, int] = {}
     try:
         conn.execute("begin immediate")
         ensure_schema(db)
-        from . import search
-
         search.unindex_document(db, doc.slug)
         delete_document(db, doc.slug)
-        rows = document_rows(doc)
+        rows = prepared.rows
         db["documents"].insert(document_row(doc, rows, source_url))
         for table, table_rows in rows.items():
             if table == "document_tables":
@@ -206,9 +243,7 @@ def write_document(db: sqlite_utils.Database, doc: Disclosure, source_url: str |
             counts[table] = len(table_rows)
         write_codes(db, doc)
         search.index_document(db, doc.slug)
-        from . import checks
-
-        checks.run_checks(db, doc)
+        checks.store_checks(db, doc, prepared.checks, prepared.prior_year)
         conn.holding = False
         conn.commit()
     except BaseException:
@@ -440,12 +475,31 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def _parse(args):
+def _prepare(args) -> tuple[Path, Prepared | None, str | None]:
     path, extractor = args
     try:
-        return path, read_disclosure(path, extractor), None
+        return path, prepare(read_disclosure(path, extractor)), None
     except DocumentError as e:
         return path, None, str(e)
+
+
+def prepared_in_order(files: list[Path], extractor: str, jobs: int) -> Iterator[tuple]:
+    """(path, prepared, error) per file, in order. With ``jobs > 1`` files are read and
+    checked in worker processes, at most ``4 × jobs`` ahead of the writer, so memory stays
+    flat however long the batch."""
+    tasks = ((f, extractor) for f in files)
+    if jobs <= 1 or len(files) <= 1:
+        yield from map(_prepare, tasks)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending = deque(pool.submit(_prepare, t) for t in itertools.islice(tasks, 4 * jobs))
+        while pending:
+            result = pending.popleft().result()
+            for task in itertools.islice(tasks, 1):
+                pending.append(pool.submit(_prepare, task))
+            yield result
 
 
 def load_paths(
@@ -466,37 +520,27 @@ def load_paths(
     report: dict = {"loaded": [], "failed": []}
     db = None  # opened with the first document that parses, so a failed file creates nothing
     try:
-        parsed: Iterable = map(_parse, ((f, extractor) for f in files))
-        pool = None
-        if jobs > 1 and len(files) > 1:
-            from concurrent.futures import ProcessPoolExecutor
-
-            pool = ProcessPoolExecutor(max_workers=jobs)
-            parsed = pool.map(_parse, ((f, extractor) for f in files), chunksize=4)
-        try:
-            for path, doc, error in parsed:
-                if error:
-                    entry = {"file": str(path), "error": error}
+        for path, prepared, error in prepared_in_order(files, extractor, jobs):
+            if error:
+                entry = {"file": str(path), "error": error}
+                report["failed"].append(entry)
+            else:
+                doc = prepared.doc
+                try:
+                    if db is None:
+                        db = connect(db_path)
+                    counts = write_document(db, doc, source_url, prepared)
+                except sqlite3.DatabaseError as e:
+                    entry = {"file": str(path), "error": f"{path}: could not be written to {db_path} ({e})"}
                     report["failed"].append(entry)
                 else:
-                    try:
-                        if db is None:
-                            db = connect(db_path)
-                            db.execute("pragma synchronous = normal")
-                        counts = write_document(db, doc, source_url)
-                    except sqlite3.DatabaseError as e:
-                        entry = {"file": str(path), "error": f"{path}: could not be written to {db_path} ({e})"}
-                        report["failed"].append(entry)
-                    else:
-                        entry = {"file": str(path), "slug": doc.slug, "rows": {k: v for k, v in counts.items() if v},
-                                 "unparsed": len(doc.unparsed), "warnings": doc.warnings}
-                        report["loaded"].append(entry)
-                if on_document:
-                    on_document(entry)
-        finally:
-            if pool:
-                pool.shutdown()
+                    entry = {"file": str(path), "slug": doc.slug, "rows": {k: v for k, v in counts.items() if v},
+                             "unparsed": len(doc.unparsed), "warnings": doc.warnings}
+                    report["loaded"].append(entry)
+            if on_document:
+                on_document(entry)
     finally:
         if db is not None:
+            finish(db)
             db.close()
     return report

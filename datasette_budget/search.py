@@ -49,7 +49,7 @@ def segment(text: str | None) -> str | None:
     """Every CJK character as its own token: ``segment("信访事务 2021年") == "信 访 事 务 2021 年"``."""
     if text is None:
         return None
-    return re.sub(r"\s+", " ", CJK_RE.sub(r" \1 ", str(text))).strip()
+    return " ".join(CJK_RE.sub(r" \1 ", str(text)).split())
 
 
 def escape_fts(query: str) -> str:

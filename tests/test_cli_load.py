@@ -67,3 +67,13 @@ def test_failed_first_file_creates_no_database(tmp_path):
     assert result.exit_code == 1
     assert "the file is empty" in result.output
     assert not (tmp_path / "new.db").exists()
+
+
+def test_load_leaves_a_single_file_for_immutable_serving(tmp_path):
+    # the loader writes through a write-ahead log and folds it back when done
+    db = tmp_path / "b.db"
+    assert load(db, SEED).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.db"]
+    conn = sqlite3.connect(db)
+    assert conn.execute("pragma journal_mode").fetchone() == ("delete",)
+    assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
