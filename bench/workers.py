@@ -77,8 +77,11 @@ def insert_all(source: str, target: str) -> dict:
     dst = sqlite_utils.Database(target)
     seconds = 0.0
     counts = {}
+    virtual = [t.name for t in src.tables if t.virtual_table_using]
     for table in src.tables:
-        if table.name.startswith("sqlite_") or table.virtual_table_using:
+        # full-text tables and their shadow tables are an index, not rows
+        if table.name.startswith("sqlite_") or table.name in virtual or any(
+                table.name.startswith(f"{v}_") for v in virtual):
             continue
         pks = table.pks
         pk = None if pks == ["rowid"] else (pks[0] if len(pks) == 1 else tuple(pks))
