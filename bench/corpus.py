@@ -452,7 +452,7 @@ def _render(doc: Document, rng: random.Random) -> str:
     personnel = W + F
     public = G + C
     change = int(T * rng.uniform(-0.08, 0.12))
-    change_word = "增加" if change >= 0 else "减少"
+    change_word, growth = ("增加", "增长") if change >= 0 else ("减少", "降低")
     change_pct = f"{abs(change) * 100 / max(1, T - change):.1f}"
     staff_admin, staff_inst = rng.randint(10, 120), rng.randint(0, 80)
     active = staff_admin + staff_inst - rng.randint(0, 12)
@@ -462,9 +462,10 @@ def _render(doc: Document, rng: random.Random) -> str:
     offices = "、".join(rng.sample(OFFICES, rng.randint(5, 12)))
     sub_unit = f"{d}{field_name}服务中心"
     project_prev = max(0, P + rng.randrange(-200000, 200001, 10000)) if P else 0
-    items = "".join(
+    items = [  # one paragraph per item, as in the seed
         f"{i}. {p['item']}，单价 {wan(p['price'])}万元，数量 {p['quantity']}个，共计 {wan(p['amount'])}万元；"
-        for i, p in enumerate(reversed(doc.procurement), 1))
+        for i, p in enumerate(reversed(doc.procurement), 1)]
+    items[-1] = items[-1].rstrip("；") + "。"
     procurement_total = sum(p["amount"] for p in doc.procurement)
 
     part1 = [
@@ -486,7 +487,7 @@ def _render(doc: Document, rng: random.Random) -> str:
     part2 = [
         f"第二部分 {d} {y}年部门预算公开情况说明",
         "一、收入支出预算总体情况说明",
-        f"{y}年收入预算总计 {wan(T)}万元， 支出预算总计 {wan(T)}万元，与 {prev}年预算相比，收入预算{change_word} {wan(abs(change))}万元，{change_word[0]} {change_pct}%，主要原因是：人员工资政策性调整；支出预算{change_word} {wan(abs(change))}万元，{change_word[0]}长 {change_pct}%，主要原因是：人员工资政策性调整。",
+        f"{y}年收入预算总计 {wan(T)}万元， 支出预算总计 {wan(T)}万元，与 {prev}年预算相比，收入预算{change_word} {wan(abs(change))}万元，{growth[0]} {change_pct}%，主要原因是：人员工资政策性调整；支出预算{change_word} {wan(abs(change))}万元，{growth} {change_pct}%，主要原因是：人员工资政策性调整。",
         "二、收入预算总体情况说明",
         f"{y} 年收入预算 {wan(T)} 万元，其中：一般公共预算 {wan(T)}万元（财政拨款 {wan(T)}万元、纳入预算管理的行政事业性收费收入 0万元、专项收入 0万元、国有资产资源有偿使用收入 0 万元、其他收入 0 万元），政府性基金收入 0 万元，转移支付收入 0万元。",
         "三、支出预算总体情况说明",
@@ -496,7 +497,7 @@ def _render(doc: Document, rng: random.Random) -> str:
         f"（三）主要项目：{doc.project_name} {wan(P)}万元。",
         "四、预算收支增减变化情况",
         "（一）财政拨款收入支出预算总体情况说明",
-        f"{y}年一般公共预算收支预算 {wan(T)}万元，政府性基金收支预算 0万元，国有资本经营预算收支 0万元。与 {prev}年预算相比，一般公共预算收支预算{change_word} {wan(abs(change))}万元，{change_word[0]}长 {change_pct}%，主要原因是：人员工资政策性调整。政府性基金收支预算增加 0万元，与 {prev}年预算相比没有变化。国有资本经营收支预算增加 0万元，与 {prev}年预算相比没有变化。",
+        f"{y}年一般公共预算收支预算 {wan(T)}万元，政府性基金收支预算 0万元，国有资本经营预算收支 0万元。与 {prev}年预算相比，一般公共预算收支预算{change_word} {wan(abs(change))}万元，{growth} {change_pct}%，主要原因是：人员工资政策性调整。政府性基金收支预算增加 0万元，与 {prev}年预算相比没有变化。国有资本经营收支预算增加 0万元，与 {prev}年预算相比没有变化。",
         "（二）一般公共预算支出预算情况说明",
         f"{y}年一般公共预算支出预算 {wan(T)}万元，主要用于以下方面：{shares}。",
         "（三）一般公共预算基本支出预算情况说明",
@@ -509,12 +510,12 @@ def _render(doc: Document, rng: random.Random) -> str:
         f"2. 公务用车购置费 {wan(sg['vehicle_purchase'])}万元，公务用车运行维护费 {wan(sg['vehicle_operation'])}万元，主要用于开展工作所需公务用车的燃料费、维修费、过路过桥费、保险费、安全奖励费用等支出。",
         f"3. 公务接待费 {wan(sg['reception'])}万元，主要用于按规定开支的各类公务接待（含外宾接待）支出。",
         "五、机关运行经费安排情况说明：",
-        f"{y}年，运行经费安排 {wan(public)}万元，主要用于保障机关机构正常运转及履职需要的办公费、水费、电费、物业管理费、维修（护）费、差旅费等支出。",
+        f"{y}年，运行经费安排 {wan(G)}万元，主要用于保障机关机构正常运转及履职需要的办公费、水费、电费、物业管理费、维修（护）费、差旅费等支出。",
         "六、支出预算经济分类情况说明",
         "按照《财政部关于印发<支出经济分类科目改革方案>的通知》（财预〔2017〕98 号）要求，从 2018 年起全面实施支出经济分类科目改革，根据政府预算管理和部门预算管理的不同特点，分设部门预算支出经济分类科目和政府预算支出经济分类科目，两套科目之间保持对应关系。根据经济分类科目改革要求，我局《一般公共预算支出情况表》按两套经济分类科目分别反映不同资金来源的全部预算支出。",
         "七、政府采购情况",
         f"{y}年政府采购预算 {wan(procurement_total)}万元，主要原因：办公设备报废更新。其中：政府采购货物支出 {wan(procurement_total)}万元，具体采购明细如下。",
-        items.rstrip("；") + "。",
+        *items,
         "八、国有资产占用情况说明",
         f"截至 {prev}年 12月 31日，本部门共有车辆 {sum(vehicles)}辆，其中：机要通信用车 {vehicles[0]} 辆、应急保障车 {vehicles[1]} 辆、离退休干部用车 {vehicles[2]} 辆。",
         "九、预算绩效目标等预算绩效情况说明",

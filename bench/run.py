@@ -143,7 +143,8 @@ def _write_range(args: tuple) -> int:
 
 
 def ensure_corpus(documents: int, rows: int, seed: int) -> list[Path]:
-    folder = CACHE / f"rows{rows}-seed{seed}"
+    version = hashlib.sha256((HERE / "corpus.py").read_bytes() + (HERE / "seed_text.py").read_bytes()).hexdigest()[:8]
+    folder = CACHE / f"rows{rows}-seed{seed}-{version}"  # a changed generator writes a new corpus
     folder.mkdir(parents=True, exist_ok=True)
     have = len(list(folder.glob("*.txt")))
     if have < documents:
