@@ -12,7 +12,8 @@ from datasette.database import QueryInterrupted
 from datasette.facets import Facet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
-from .amounts import sql_sum
+from . import rollups
+from .amounts import sql_exact, sql_sum
 from .classification import LEVEL_NAMES
 from .config import plugin_config
 
@@ -71,18 +72,32 @@ class HierarchyFacet(Facet):
             selected = self._selected(levels)
             depth = min(len(selected), len(levels) - 1)
             group = levels[depth]
-            sum_sql = sql_sum(escape_sqlite(amount_column)) if amount_column else "null"
-            facet_sql = f"""
-                select {escape_sqlite(group)} as value, count(*) as count, {sum_sql} as sum
-                from ({self.sql})
-                where {escape_sqlite(group)} is not null
-                group by {escape_sqlite(group)}
-                order by {escape_sqlite(group)}
-                limit {facet_size + 1}
-            """
+            if await self._rollups_apply(column, levels, selected, amount_column):
+                # the whole table, no filter: the sums were made at load time
+                facet_sql = f"""
+                    select code as value, rows as count, {sql_exact(escape_sqlite(amount_column))} as sum
+                    from rollups
+                    where source = :source and scope = 'all' and hierarchy = :hierarchy
+                      and level = :level and (:parent = '' or parent = :parent)
+                    order by code
+                    limit {facet_size + 1}
+                """
+                params = {"source": self.table, "hierarchy": column, "level": depth + 1,
+                          "parent": selected[-1][1] if selected else ""}
+            else:
+                sum_sql = sql_sum(escape_sqlite(amount_column)) if amount_column else "null"
+                facet_sql = f"""
+                    select {escape_sqlite(group)} as value, count(*) as count, {sum_sql} as sum
+                    from ({self.sql})
+                    where {escape_sqlite(group)} is not null
+                    group by {escape_sqlite(group)}
+                    order by {escape_sqlite(group)}
+                    limit {facet_size + 1}
+                """
+                params = self.params
             try:
                 rows = await self.ds.execute(
-                    self.database, facet_sql, self.params, truncate=False,
+                    self.database, facet_sql, params, truncate=False,
                     custom_time_limit=self.ds.setting("facet_time_limit_ms"),
                 )
             except QueryInterrupted:
@@ -122,6 +137,27 @@ class HierarchyFacet(Facet):
                 "amount_column": amount_column,
             })
         return facet_results, timed_out
+
+    async def _rollups_apply(self, column, levels, selected, amount_column) -> bool:
+        """Whether this facet can read the load-time rollups: an unfiltered table (apart from
+        the drill itself), a hierarchy and amount they hold, and rollups that are up to date."""
+        if amount_column not in rollups.MEASURES or tuple(levels) != rollups.SOURCES.get(self.table, {}).get(column):
+            return False
+        if len(selected) >= len(levels):
+            return False
+        drill = {level for level, _ in selected} | {f"{level}__exact" for level, _ in selected}
+        for key in self.request.args:
+            if key in drill:
+                continue
+            if not key.startswith("_") or key in ("_search", "_where", "_through") or key.startswith(
+                ("_search_", "_filter")
+            ):
+                return False
+        db = self.ds.get_database(self.database)
+        if not await db.table_exists("rollups"):
+            return False
+        fresh = await self.ds.execute(self.database, f"select {rollups.FRESH_SQL}")
+        return bool(fresh.rows[0][0])
 
     async def _breadcrumb(self, selected, levels, rows) -> dict:
         """The current level: shows where we are, and its link goes up one level."""

@@ -11,6 +11,7 @@ import json
 import re
 import sqlite3
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -151,6 +152,25 @@ class LoadConnection(sqlite3.Connection):
         return super().__exit__(exc_type, exc, tb)
 
 
+@contextmanager
+def transaction(db: sqlite_utils.Database):
+    """One write transaction: sqlite-utils' own commits inside it are held until the end,
+    and any error rolls all of it back."""
+    conn = db.conn
+    conn.holding = True
+    try:
+        conn.execute("begin immediate")
+        yield
+        conn.holding = False
+        conn.commit()
+    except BaseException:
+        conn.holding = False
+        conn.rollback()
+        raise
+    finally:
+        conn.holding = False
+
+
 def connect(db_path: str | Path) -> sqlite_utils.Database:
     conn = sqlite3.connect(str(db_path), factory=LoadConnection, timeout=60)
     # While loading, commit to a write-ahead log without an fsync per document: a crash or
@@ -161,9 +181,15 @@ def connect(db_path: str | Path) -> sqlite_utils.Database:
 
 
 def finish(db: sqlite_utils.Database) -> None:
-    """Fold the write-ahead log into the database file and leave a single file behind, as
-    ``datasette serve -i`` (immutable) needs. Another loader still writing keeps it in WAL
-    mode; the last one to finish folds it."""
+    """After a batch: rebuild the rollups, gather statistics for the query planner, and fold
+    the write-ahead log into the database file, leaving the single file that ``datasette
+    serve -i`` (immutable) needs. Another loader still writing keeps it in WAL mode; the
+    last one to finish folds it."""
+    from . import rollups
+
+    with transaction(db):
+        rollups.rebuild(db)
+    db.execute("analyze")
     try:
         db.execute("pragma wal_checkpoint(truncate)")
         db.execute("pragma journal_mode = delete")
@@ -225,11 +251,8 @@ def write_document(db: sqlite_utils.Database, doc: Disclosure, source_url: str |
     from . import checks, search
 
     prepared = prepared or prepare(doc)
-    conn = db.conn
-    conn.holding = True
     counts: dict[str, int] = {}
-    try:
-        conn.execute("begin immediate")
+    with transaction(db):
         ensure_schema(db)
         search.unindex_document(db, doc.slug)
         delete_document(db, doc.slug)
@@ -244,14 +267,6 @@ def write_document(db: sqlite_utils.Database, doc: Disclosure, source_url: str |
         write_codes(db, doc)
         search.index_document(db, doc.slug)
         checks.store_checks(db, doc, prepared.checks, prepared.prior_year)
-        conn.holding = False
-        conn.commit()
-    except BaseException:
-        conn.holding = False
-        conn.rollback()
-        raise
-    finally:
-        conn.holding = False
     return counts
 
 

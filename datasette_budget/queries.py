@@ -7,9 +7,19 @@ A parameter outside its range selects no rows rather than a wrong level.
 from __future__ import annotations
 
 from .amounts import sql_sum
+from .rollups import COUNTED_SCOPE_SQL, FRESH_SQL
 
 DOCUMENT_FILTER = "(:document = '' or document = :document)"
 LEVEL = "coalesce(nullif(:level, ''), '1')"
+# Over all documents, read the rollups while they are up to date (see rollups.py).
+USE_ROLLUPS = f"(:document = '' and {FRESH_SQL})"
+
+
+def _from_rollups(source: str, hierarchy: str, level: str) -> str:
+    return (
+        f"from rollups where {USE_ROLLUPS} and source = '{source}' and hierarchy = {hierarchy}"
+        f" and scope = {COUNTED_SCOPE_SQL} and level = cast({level} as integer)"
+    )
 
 
 def _by_code(table: str, code_table: str, prefix: str, max_level: int, where: str = "") -> str:
@@ -17,9 +27,12 @@ def _by_code(table: str, code_table: str, prefix: str, max_level: int, where: st
     code += f"{prefix}_section when '3' then {prefix}_code end" if max_level == 3 else f"{prefix}_code end"
     return f"""
 with lines as (
+  select code, total, basic, project
+  {_from_rollups(table, "'" + prefix + "_code'", LEVEL)}
+  union all
   select {code} as code, total, basic, project
   from {table}
-  where {DOCUMENT_FILTER}{where}
+  where {DOCUMENT_FILTER}{where} and not {USE_ROLLUPS}
 )
 select
   lines.code as code,
@@ -36,6 +49,11 @@ order by lines.code
 """
 
 
+ECONOMIC_HIERARCHY = (
+    "case coalesce(nullif(:system, ''), 'department') when 'department' then 'economic_code' "
+    "when 'government' then 'government_code' end"
+)
+
 EXPENDITURE_BY_ECONOMIC = f"""
 with lines as (
   select
@@ -46,7 +64,10 @@ with lines as (
     coalesce(nullif(:system, ''), 'department') as system,
     total, basic, project
   from economic_expenditure
-  where {DOCUMENT_FILTER}
+  where {DOCUMENT_FILTER} and not {USE_ROLLUPS}
+  union all
+  select code, coalesce(nullif(:system, ''), 'department'), total, basic, project
+  {_from_rollups("economic_expenditure", ECONOMIC_HIERARCHY, LEVEL)}
 )
 select
   lines.code as code,
@@ -70,7 +91,10 @@ with lines as (
     case when economic_class in ('301', '303') then '人员经费' else '公用经费' end as kind,
     economic_class, total
   from economic_basic_expenditure
-  where {DOCUMENT_FILTER}
+  where {DOCUMENT_FILTER} and not {USE_ROLLUPS}
+  union all
+  select case when code in ('301', '303') then '人员经费' else '公用经费' end, code, total
+  {_from_rollups("economic_basic_expenditure", "'economic_code'", "1")}
 )
 select
   kind,
@@ -160,7 +184,7 @@ QUERIES = {
         "project expenditure and each code's share of the total, in 元. " + DOCUMENT_PARAM_HELP,
         "sql": _by_code("function_expenditure", "function_codes", "function", 3),
         "params": ["document", "level"],
-        "requires": ["function_expenditure", "function_codes"],
+        "requires": ["function_expenditure", "function_codes", "rollups", "rollup_state"],
     },
     "expenditure_by_economic": {
         "title": "支出按经济分类汇总 Expenditure by economic classification",
@@ -169,7 +193,7 @@ QUERIES = {
         + DOCUMENT_PARAM_HELP,
         "sql": EXPENDITURE_BY_ECONOMIC,
         "params": ["document", "level", "system"],
-        "requires": ["economic_expenditure", "economic_codes", "government_economic_codes"],
+        "requires": ["economic_expenditure", "economic_codes", "government_economic_codes", "rollups", "rollup_state"],
     },
     "basic_by_kind": {
         "title": "基本支出：人员经费与公用经费 Basic expenditure by kind",
@@ -178,7 +202,7 @@ QUERIES = {
         + DOCUMENT_PARAM_HELP,
         "sql": BASIC_BY_KIND,
         "params": ["document"],
-        "requires": ["economic_basic_expenditure"],
+        "requires": ["economic_basic_expenditure", "rollups", "rollup_state"],
     },
     "sangong": {
         "title": "“三公”经费 Three public expenses",
