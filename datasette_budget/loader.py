@@ -50,9 +50,9 @@ GOVERNMENT_FKS = [
 # Covering indexes for the hierarchy facet: each level's group-by reads only the index,
 # unfiltered, drilled one level (class → section, section → code), or within one document.
 FUNCTION_INDEXES = [
-    ["function_class", "function_section", "total"],
+    ["function_class", "function_section", "function_code", "total"],
+    ["document", "function_class", "function_section", "function_code", "total"],
     ["function_section", "function_code", "total"],
-    ["document", "function_class", "function_section", "total"],
     ["function_code"],
 ]
 LINE = {"id": int, "document": str, "page": int, "line": int}
