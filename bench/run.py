@@ -301,7 +301,7 @@ def obtain_database(size: str, rows_total: int, args, work: Path, settings: dict
     if reuse:
         figures = json.loads(cached_figures.read_text()) if cached_figures.exists() else {}
         figures["cached"] = True
-        log(f"{size}: using the database cached in {cached.relative_to(ROOT)} (loader unchanged)")
+        log(f"{size}: using the database cached in {cached_db.parent.relative_to(ROOT)}")
         return cached_db, figures
     if size == "1m" and not args.load_1m:
         source = args.databases.get("100k")
@@ -804,7 +804,7 @@ def main(argv: list[str] | None = None) -> int:
         if "load" not in args.skip and (os.cpu_count() or 1) >= 2 and args.jobs == 1:
             # the same 10k batch parsed in two worker processes: speed, and memory still flat?
             paths = ensure_corpus(corpus.documents_for_rows(SIZES["10k"], args.rows), args.rows, args.seed)
-            figures, db = measure_loading("10k", paths, work, settings["load_repeat"]["10k"], 2)
+            figures, db = measure_loading("10k-jobs2", paths, work, settings["load_repeat"]["10k"], 2)
             results["loading"]["10k, jobs=2"] = figures
             shutil.rmtree(db.parent, ignore_errors=True)
         if "pdf" not in args.skip:
