@@ -278,9 +278,21 @@ def replicate(source: Path, target: Path, factor: int) -> dict:
             conn.execute(f"insert into [{table}] ({cols}) select {select} from [{table}] "
                          f"where [{key}] not like '%~%'")
     conn.execute("commit")
-    conn.execute("analyze") if conn.execute(
-        "select 1 from sqlite_master where name = 'sqlite_stat1'").fetchone() else None
     conn.close()
+    # What the loader does at the end of a batch (indexes it declares, rollups, statistics),
+    # so the copy is what loading these documents would have produced.
+    from datasette_budget import loader
+
+    db = loader.connect(target)
+    for name, (_, _, indexes) in getattr(loader, "SCHEMA", {}).items():
+        if db[name].exists():
+            for index in indexes:
+                db[name].create_index(index, if_not_exists=True)
+    if hasattr(loader, "finish"):
+        loader.finish(db)
+    else:
+        db.execute("analyze")
+    db.close()
     return {"seconds": time.perf_counter() - started, "factor": factor}
 
 
