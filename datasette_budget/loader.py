@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Iterator
 
 import sqlite_utils
 
-from . import classification
+from . import classification, comparisons
 from .disclosure import CORE_ROLES, OPTIONAL_ROLES, Disclosure, read_disclosure
 from .documents import DocumentError
 from .tables import FUNDS, ParsedTable
@@ -216,6 +216,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db[name].create(columns, pk="id", foreign_keys=[("document", "documents", "slug")] + fks)
         for index in indexes:
             db[name].create_index(index, if_not_exists=True)
+    for sql in comparisons.INDEXES_SQL:
+        db.execute(sql)
     from . import search
 
     search.ensure_fts(db)

@@ -12,12 +12,15 @@ from .rollups import COUNTED_SCOPE_SQL, FRESH_SQL
 DOCUMENT_FILTER = "(:document = '' or document = :document)"
 LEVEL = "coalesce(nullif(:level, ''), '1')"
 # Over all documents, read the rollups while they are up to date (see rollups.py).
-USE_ROLLUPS = f"(:document = '' and {FRESH_SQL})"
+# ``mode`` is a one-row table joined first, so that SQLite skips the branch not taken
+# without preparing it (the line-table branch would otherwise still compute its filter).
+MODE = f"mode as (select (:document = '' and {FRESH_SQL}) as rollup)"
+USE_ROLLUPS = "mode.rollup"
 
 
 def _from_rollups(source: str, hierarchy: str, level: str) -> str:
     return (
-        f"from rollups where {USE_ROLLUPS} and source = '{source}' and hierarchy = {hierarchy}"
+        f"from mode, rollups where {USE_ROLLUPS} and source = '{source}' and hierarchy = {hierarchy}"
         f" and scope = {COUNTED_SCOPE_SQL} and level = cast({level} as integer)"
     )
 
@@ -26,13 +29,13 @@ def _by_code(table: str, code_table: str, prefix: str, max_level: int, where: st
     code = f"case {LEVEL} when '1' then {prefix}_class when '2' then "
     code += f"{prefix}_section when '3' then {prefix}_code end" if max_level == 3 else f"{prefix}_code end"
     return f"""
-with lines as (
+with {MODE}, lines as (
   select code, total, basic, project
   {_from_rollups(table, "'" + prefix + "_code'", LEVEL)}
   union all
   select {code} as code, total, basic, project
-  from {table}
-  where {DOCUMENT_FILTER}{where} and not {USE_ROLLUPS}
+  from mode, {table}
+  where not {USE_ROLLUPS} and {DOCUMENT_FILTER}{where}
 )
 select
   lines.code as code,
@@ -55,7 +58,7 @@ ECONOMIC_HIERARCHY = (
 )
 
 EXPENDITURE_BY_ECONOMIC = f"""
-with lines as (
+with {MODE}, lines as (
   select
     case coalesce(nullif(:system, ''), 'department')
       when 'department' then case {LEVEL} when '1' then economic_class when '2' then economic_code end
@@ -63,8 +66,8 @@ with lines as (
     end as code,
     coalesce(nullif(:system, ''), 'department') as system,
     total, basic, project
-  from economic_expenditure
-  where {DOCUMENT_FILTER} and not {USE_ROLLUPS}
+  from mode, economic_expenditure
+  where not {USE_ROLLUPS} and {DOCUMENT_FILTER}
   union all
   select code, coalesce(nullif(:system, ''), 'department'), total, basic, project
   {_from_rollups("economic_expenditure", ECONOMIC_HIERARCHY, LEVEL)}
@@ -86,12 +89,12 @@ order by lines.code
 """
 
 BASIC_BY_KIND = f"""
-with lines as (
+with {MODE}, lines as (
   select
     case when economic_class in ('301', '303') then '人员经费' else '公用经费' end as kind,
     economic_class, total
-  from economic_basic_expenditure
-  where {DOCUMENT_FILTER} and not {USE_ROLLUPS}
+  from mode, economic_basic_expenditure
+  where not {USE_ROLLUPS} and {DOCUMENT_FILTER}
   union all
   select case when code in ('301', '303') then '人员经费' else '公用经费' end, code, total
   {_from_rollups("economic_basic_expenditure", "'economic_code'", "1")}
