@@ -16,6 +16,20 @@ SEED_SLUG = "郑州市信访局-2021-部门预算"
 SAMPLES = ROOT.parent / "shared" / "samples"
 
 
+def seed_lines():
+    """The seed as the loader reads it: numbered lines with their pages."""
+    from datasette_budget.documents import read_document
+
+    return read_document(SEED).lines
+
+
+def synthetic_lines(text: str):
+    """Lines of a made-up snippet, all on page 1."""
+    from datasette_budget.documents import Line
+
+    return [Line(1, number, line) for number, line in enumerate(text.splitlines(), start=1)]
+
+
 def load(db_path, *paths, extra=()):
     """Run ``datasette budget load`` the way a publisher would; returns click's Result."""
     return CliRunner().invoke(cli, ["budget", "load", str(db_path), *map(str, paths), *extra])

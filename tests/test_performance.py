@@ -1,21 +1,8 @@
-from pathlib import Path
 
 import pytest
 
-from datasette_budget.documents import Line, read_document
+from conftest import seed_lines, synthetic_lines
 from datasette_budget.performance import parse_performance
-
-SEED = Path(__file__).parent.parent / "data" / "documents" / "zhengzhou-xinfang-2021-budget.txt"
-
-
-def seed_lines() -> list[Line]:
-    "The seed as the loader reads it: numbered lines with their pages."
-    return read_document(SEED).lines
-
-
-def synthetic_lines(text: str) -> list[Line]:
-    return [Line(1, number, line) for number, line in enumerate(text.splitlines(), start=1)]
-
 
 @pytest.fixture(scope="module")
 def performance():
