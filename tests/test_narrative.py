@@ -1,8 +1,8 @@
-
 import pytest
 
 from conftest import seed_lines, synthetic_lines
 from datasette_budget.narrative import parse_narrative
+
 
 @pytest.fixture(scope="module")
 def narrative():

@@ -1,8 +1,8 @@
-
 import pytest
 
 from conftest import seed_lines, synthetic_lines
 from datasette_budget.performance import parse_performance
+
 
 @pytest.fixture(scope="module")
 def performance():
