@@ -77,3 +77,21 @@ def test_load_leaves_a_single_file_for_immutable_serving(tmp_path):
     conn = sqlite3.connect(db)
     assert conn.execute("pragma journal_mode").fetchone() == ("delete",)
     assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+
+
+def test_source_url_is_recorded_and_shown(tmp_path):
+    import asyncio
+
+    from datasette.app import Datasette
+
+    db = tmp_path / "budget.db"
+    url = "https://www.zhengzhou.gov.cn/budget/xinfang-2021.pdf"
+    assert load(db, SEED, extra=("--source-url", url)).exit_code == 0
+    conn = sqlite3.connect(db)
+    assert conn.execute("select source_url from documents").fetchall() == [(url,)]
+
+    async def page():
+        ds = Datasette([str(db)])
+        return (await ds.client.get("/-/budget/documents")).text
+
+    assert f'href="{url}"' in asyncio.run(page())
