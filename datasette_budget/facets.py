@@ -56,6 +56,10 @@ class HierarchyFacet(Facet):
 
     async def facet_results(self):
         facet_results, timed_out = [], []
+        configs = self.get_configs()
+        if not configs:
+            # Datasette asks every facet class on every table page: cost nothing when unused.
+            return facet_results, timed_out
         config = self._table_config()
         columns = await self.get_columns(self.sql, self.params)
         configured = config.get("amount_column")
@@ -63,7 +67,7 @@ class HierarchyFacet(Facet):
             (c for c in DEFAULT_AMOUNT_COLUMNS if c in columns), None
         )
         facet_size = self.get_facet_size()
-        for source_and_config in self.get_configs():
+        for source_and_config in configs:
             source = source_and_config["source"]
             column = source_and_config["config"].get("column") or source_and_config["config"]["simple"]
             levels = level_columns(column, columns, config.get("hierarchies"))
