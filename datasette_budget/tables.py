@@ -180,6 +180,13 @@ def find_tables(lines: list[Line]) -> list[tuple[str, int, int]]:
     return regions
 
 
+def new_table(role: str, region: list[Line]) -> ParsedTable:
+    """An empty table for a region whose first line is its title."""
+    title = region[0]
+    return ParsedTable(role=role, title=compact(title.text), first_line=title.number,
+                       last_line=region[-1].number, page=title.page)
+
+
 def content_lines(table: ParsedTable, region: list[Line]):
     """(index, line, text) of each line of a table region that can hold rows or headers.
 
@@ -389,9 +396,7 @@ def parse_coded_table(role: str, region: list[Line], spec, groups, code_system: 
     """
     from . import wrapping
 
-    title_line = region[0]
-    table = ParsedTable(role=role, title=compact(title_line.text), first_line=title_line.number,
-                        last_line=region[-1].number, page=title_line.page)
+    table = new_table(role, region)
     header_lines: list[Line] = []
     seen_header: set[str] = set()
     two_column = False
@@ -641,9 +646,7 @@ def parse_summary_table(role: str, region: list[Line]) -> ParsedTable:
     markers, and each amount belongs to the item before it. A name that wraps
     (``二十二、灾害防治及应急管理支`` / ``出``) is joined back.
     """
-    title_line = region[0]
-    table = ParsedTable(role=role, title=compact(title_line.text), first_line=title_line.number,
-                        last_line=region[-1].number, page=title_line.page)
+    table = new_table(role, region)
     last_marker = {"收入": {}, "支出": {}}
     parents = {"收入": None, "支出": None}
     carry = {"收入": None, "支出": None}
@@ -796,9 +799,7 @@ def _summary_sides(segments, last_marker) -> list[str]:
 
 def parse_sangong_table(region: list[Line]) -> ParsedTable:
     """三公 table printed one item per line (label then amount)."""
-    title_line = region[0]
-    table = ParsedTable(role="sangong", title=compact(title_line.text), first_line=title_line.number,
-                        last_line=region[-1].number, page=title_line.page)
+    table = new_table("sangong", region)
     for _, line, text in content_lines(table, region):
         label_tokens, amounts, problem = split_amounts(text.split())
         if problem:
@@ -917,9 +918,7 @@ def _sangong_grid(table: ParsedTable, line: Line, amounts: list[str]) -> str | N
 
 def parse_procurement_table(region: list[Line]) -> ParsedTable:
     """政府采购预算表: code, unit, procurement item, catalogue item, [spec], measure, quantity, amount."""
-    title_line = region[0]
-    table = ParsedTable(role="procurement", title=compact(title_line.text), first_line=title_line.number,
-                        last_line=region[-1].number, page=title_line.page)
+    table = new_table("procurement", region)
     for _, line, text in content_lines(table, region):
         tokens = text.split()
         if TOTAL_LABEL_RE.match(tokens[0]) or compact(" ".join(tokens[:2])) == "合计":
