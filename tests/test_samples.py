@@ -67,15 +67,20 @@ def test_nothing_unparsed(budget, juesuan):
 
 
 @pytest.mark.parametrize(
-    "role,leaves,count,columns",
-    # (role, 项 rows, every printed code row including 类/款 subtotals, columns)
-    [("income", 33, 66, ["total", "appropriation", "business", "operating", "other"]),
-     ("expenditure", 33, 66, ["total", "basic", "project"]),
-     ("gpb_expenditure", 33, 66, ["total", "basic", "project"]),
-     ("basic_expenditure", 28, 31, ["total", "personnel", "public"])],
+    "sample,role,leaves,count,columns",
+    # (sample, role, 项 rows, every printed code row including 类/款 subtotals, columns)
+    [("budget", "income", 33, 66, ["total", "appropriation", "business", "operating", "other"]),
+     ("budget", "expenditure", 33, 66, ["total", "basic", "project"]),
+     ("budget", "gpb_expenditure", 33, 66, ["total", "basic", "project"]),
+     ("budget", "basic_expenditure", 28, 31, ["total", "personnel", "public"]),
+     ("juesuan", "income", 13, 24,
+      ["total", "appropriation", "superior_subsidy", "business", "operating", "affiliated", "other"]),
+     ("juesuan", "expenditure", 13, 24,
+      ["total", "basic", "project", "remit_superior", "operating", "affiliated_subsidy"]),
+     ("juesuan", "gpb_expenditure", 13, 24, ["total", "basic", "project"])],
 )
-def test_budget_tables_load_every_row_and_add_up(budget, role, leaves, count, columns):
-    t = table(budget, role)
+def test_tables_load_every_row_and_add_up(request, sample, role, leaves, count, columns):
+    t = table(request.getfixturevalue(sample), role)
     assert t.columns == columns
     assert len(t.rows) == leaves
     assert len(t.rows) + sum(1 for x in t.totals if x["kind"] == "subtotal") == count
@@ -98,22 +103,6 @@ def test_budget_sangong(budget):
     amounts = {r["kind"]: r["values"]["amount"] for r in t.rows + t.totals}
     assert amounts == {"total": 479100, "abroad": 0, "reception": 13500, "vehicle": 465600,
                        "vehicle_purchase": 250000, "vehicle_operation": 215600, "running_cost": 4431800}
-
-
-@pytest.mark.parametrize(
-    "role,leaves,count,columns",
-    [("income", 13, 24, ["total", "appropriation", "superior_subsidy", "business", "operating", "affiliated", "other"]),
-     ("expenditure", 13, 24, ["total", "basic", "project", "remit_superior", "operating", "affiliated_subsidy"]),
-     ("gpb_expenditure", 13, 24, ["total", "basic", "project"])],
-)
-def test_juesuan_function_tables_load_every_row_and_add_up(juesuan, role, leaves, count, columns):
-    t = table(juesuan, role)
-    assert t.columns == columns
-    assert len(t.rows) == leaves
-    assert len(t.rows) + sum(1 for x in t.totals if x["kind"] == "subtotal") == count
-    total = declared(t)
-    for column in columns:
-        assert leaf_sum(t, column) == Decimal(total[column]), column
 
 
 def test_juesuan_figures_and_wrapped_names(juesuan):
