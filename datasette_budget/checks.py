@@ -97,22 +97,11 @@ def ensure_checks_table(db) -> None:
         db["prior_year"].create_index(["document"])
 
 
-def store_checks(db, doc, rows: list[dict], prior: list[dict]) -> None:
-    """Store computed checks, the prior-year figures the narrative's stated changes imply,
-    and the document's check status (``documents.check_status``: fail when any check failed)."""
-    ensure_checks_table(db)
-    db.execute("delete from checks where document = ?", [doc.slug])
-    db.execute("delete from prior_year where document = ?", [doc.slug])
-    if rows:
-        db["checks"].insert_all(rows, batch_size=500)
-    if prior:
-        db["prior_year"].insert_all(prior)
+def check_status(rows: list[dict]) -> dict:
+    """The document's ``check_status`` (fail when any check failed) and ``check_summary``."""
     counts = Counter(r["status"] for r in rows)
-    if db["documents"].exists():
-        db["documents"].update(doc.slug, {
-            "check_status": "fail" if counts["fail"] else "pass",
-            "check_summary": ", ".join(f"{s} {counts[s]}" for s in STATUSES),
-        }, alter=True)
+    return {"check_status": "fail" if counts["fail"] else "pass",
+            "check_summary": ", ".join(f"{s} {counts[s]}" for s in STATUSES)}
 
 
 def compute_checks(doc) -> tuple[list[dict], list[dict]]:

@@ -141,6 +141,7 @@ class LoadConnection(sqlite3.Connection):
     blocks join the document's transaction instead of committing half of it."""
 
     holding = False
+    schema_ready = False  # set by ensure_schema once every table exists
 
     def commit(self):
         if not self.holding:
@@ -166,6 +167,7 @@ def transaction(db: sqlite_utils.Database):
     except BaseException:
         conn.holding = False
         conn.rollback()
+        conn.schema_ready = False  # what ensure_schema created may have been rolled back
         raise
     finally:
         conn.holding = False
@@ -198,7 +200,11 @@ def finish(db: sqlite_utils.Database) -> None:
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create every table and index that is missing (idempotent)."""
+    """Create every table and index that is missing (idempotent). Tables are never dropped,
+    so a connection that has seen the schema complete does not look again."""
+    if getattr(db.conn, "schema_ready", False):
+        return
+    from . import checks
     for system, (name, _) in classification.SYSTEMS.items():
         if not db[name].exists():
             db[name].create(CODE_COLUMNS, pk="code", foreign_keys=[("parent", name, "code")])
@@ -220,7 +226,9 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db.execute(sql)
     from . import search
 
+    checks.ensure_checks_table(db)
     search.ensure_fts(db)
+    db.conn.schema_ready = True
 
 
 def delete_document(db: sqlite_utils.Database, slug: str) -> None:
@@ -256,20 +264,45 @@ def write_document(db: sqlite_utils.Database, doc: Disclosure, source_url: str |
     counts: dict[str, int] = {}
     with transaction(db):
         ensure_schema(db)
-        search.unindex_document(db, doc.slug)
-        delete_document(db, doc.slug)
+        if db.execute("select 1 from documents where slug = ?", [doc.slug]).fetchone():
+            search.unindex_document(db, doc.slug)
+            delete_document(db, doc.slug)
         rows = prepared.rows
-        db["documents"].insert(document_row(doc, rows, source_url))
+        db["documents"].insert({**document_row(doc, rows, source_url), **checks.check_status(prepared.checks)})
         for table, table_rows in rows.items():
-            if table == "document_tables":
-                db[table].insert_all(table_rows)
-            elif table_rows:
-                db[table].insert_all(table_rows, batch_size=500)
+            columns = DOCUMENT_TABLE_COLUMNS if table == "document_tables" else SCHEMA[table][0]
+            insert_rows(db, table, columns, table_rows)
             counts[table] = len(table_rows)
         write_codes(db, doc)
-        search.index_document(db, doc.slug)
-        checks.store_checks(db, doc, prepared.checks, prepared.prior_year)
+        search.index_document(db, doc.slug, [t for t, r in rows.items() if r])
+        insert_rows(db, "checks", checks.CHECK_COLUMNS, prepared.checks)
+        insert_rows(db, "prior_year", checks.PRIOR_YEAR_COLUMNS, prepared.prior_year)
     return counts
+
+
+def insert_rows(db: sqlite_utils.Database, table: str, columns: dict, rows: list[dict]) -> None:
+    """Insert rows into a table of the loader's own schema: one prepared statement over every
+    row (``executemany``), the integer ``id`` left to SQLite.
+
+    sqlite-utils' ``insert_all`` inspects each value to JSON-encode lists and dicts; these rows
+    hold only strings, numbers and nulls, and their columns are declared in the schema, so they
+    go to SQLite as they are, several times faster. A column the schema does not declare is an
+    error, as it would be for ``insert_all``.
+    """
+    if not rows:
+        return
+    names = [c for c in columns if c != "id"]
+    declared = set(names)
+    for row in rows:
+        if not row.keys() <= declared:
+            raise ValueError(f"{table} has no column {', '.join(sorted(row.keys() - declared))}")
+    sql = "insert into {} ({}) values ({})".format(
+        quote_identifier(table), ", ".join(map(quote_identifier, names)), ", ".join("?" * len(names)))
+    db.conn.executemany(sql, [tuple(map(row.get, names)) for row in rows])
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def document_row(doc: Disclosure, rows: dict, source_url: str | None) -> dict:
