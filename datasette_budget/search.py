@@ -49,7 +49,8 @@ def segment(text: str | None) -> str | None:
     """Every CJK character as its own token: ``segment("信访事务 2021年") == "信 访 事 务 2021 年"``."""
     if text is None:
         return None
-    return " ".join(CJK_RE.sub(r" \1 ", str(text)).split())
+    # splitting on the (captured) characters puts each one in a piece of its own
+    return " ".join(word for piece in CJK_RE.split(str(text)) for word in piece.split())
 
 
 def escape_fts(query: str) -> str:
@@ -116,10 +117,13 @@ def _index_sql(table: str, columns, where: str) -> str:
     )
 
 
-def index_document(db, slug: str) -> None:
-    """Add one document's rows to the search index (after they are written)."""
+def index_document(db, slug: str, tables=None) -> None:
+    """Add one document's rows to the search index (after they are written); ``tables``, when
+    given, are the tables the document has rows in."""
     register_functions(db.conn)
     for table, columns in SEARCHED.items():
+        if tables is not None and table not in tables:
+            continue
         if _existing(db, fts_table(table)):
             db.execute(_index_sql(table, columns, "where document = ?"), [slug])
 
