@@ -82,7 +82,8 @@ def read_disclosure(path: Path, extractor: str = "auto") -> Disclosure:
     # Twice: the names the first reading prints for each code help join the names that
     # wrap in other tables (a narrow column wraps a name its neighbour prints whole).
     tables = [parse_table(role, lines[s:e]) for role, s, e in table_regions]
-    tables = [parse_table(role, lines[s:e], known_names(tables)) for role, s, e in table_regions]
+    known = known_names(tables)
+    tables = [parse_table(role, lines[s:e], known) for role, s, e in table_regions]
     first_table = table_regions[0][1]
     story = narrative.parse_narrative(lines[:first_table])
     perf_start = min((s for role, s, e in regions if role in PERFORMANCE_ROLES), default=None)
