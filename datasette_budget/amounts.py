@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 # 18,129,249 / 87267272.44 / 2,940.05 / -1,200 / 0
 AMOUNT = r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
@@ -26,7 +27,8 @@ def parse_amount(text: str) -> Decimal:
 
 
 def is_amount(token: str) -> bool:
-    return bool(AMOUNT_RE.match(token))
+    # plain digits are the common case and always an amount (``\d`` is exactly str.isdecimal)
+    return token.isdecimal() or bool(AMOUNT_RE.match(token))
 
 
 def to_yuan(value: Decimal, unit: str = "元") -> int | float:
@@ -38,6 +40,28 @@ def to_yuan(value: Decimal, unit: str = "元") -> int | float:
     if yuan == yuan.to_integral_value():
         return int(yuan)
     return float(yuan.quantize(Decimal("0.01")))
+
+
+# the same factors as UNITS, for whole-number arithmetic
+UNIT_FACTORS = {"元": 1, "万元": 10000}
+
+
+@lru_cache(maxsize=65536)
+def printed_to_yuan(text: str, unit: str = "元") -> int | float:
+    """``to_yuan(parse_amount(text), unit)``, computed in integers when the result is whole.
+
+    Tables hold hundreds of thousands of amounts, most of them whole 元 and many repeated
+    (0.00 above all), so results are cached and whole ones skip Decimal arithmetic;
+    anything else goes the exact Decimal way.
+    """
+    cleaned = text.strip()
+    if AMOUNT_RE.match(cleaned):
+        whole, _, fraction = cleaned.replace(",", "").partition(".")
+        scaled = int(whole + fraction) * UNIT_FACTORS[unit]
+        scale = 10 ** len(fraction)
+        if scaled % scale == 0:
+            return scaled // scale
+    return to_yuan(parse_amount(text), unit)
 
 
 def yuan_to_decimal(value) -> Decimal:
