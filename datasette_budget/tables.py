@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from .amounts import AMOUNT, is_amount, parse_amount, to_yuan
+from .amounts import AMOUNT, is_amount, parse_amount, printed_to_yuan, to_yuan
 from .classification import normalise_code
 from .documents import Line
 
@@ -48,6 +49,7 @@ TOTAL_LABEL_RE = re.compile(r"^(?:合\s*计|总\s*计)$")
 CODE_TOKEN_RE = re.compile(r"^\d{3,7}$")
 CODE_PART_RE = re.compile(r"^\d{1,2}$")
 DIGITS_RE = re.compile(r"\d")
+ADJACENT_DIGITS_RE = re.compile(r"\d,?\d")
 
 # Columns by role: (column, pattern in the header with its spaces removed).
 EXPENDITURE_COLUMNS = [
@@ -138,7 +140,8 @@ class ParsedTable:
 
 
 def compact(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    """The text without whitespace (str.split's whitespace is exactly the regex ``\\s``)."""
+    return "".join(text.split())
 
 
 def role_of_title(text: str) -> str | None:
@@ -146,6 +149,8 @@ def role_of_title(text: str) -> str | None:
 
     ``role_of_title("郑州市信访局部门收支总体情况表") == "summary"``
     """
+    if "表" not in text:
+        return None  # most lines: no need to look further
     t = compact(text)
     if not t.endswith("表") or len(t) > 60 or any(c in t for c in "《》。，…："):
         return None
@@ -224,7 +229,14 @@ def header_columns(header: str | list[str], spec: list[tuple[str, str]], groups:
     ``header_columns(["合计 财政拨款收入 事业收入 其他收入", "经营收入"], INCOME_COLUMNS, INCOME_GROUPS)``
     is ``["total", "appropriation", "business", "operating", "other"]``.
     """
-    lines = [header] if isinstance(header, str) else list(header)
+    lines = [header] if isinstance(header, str) else header
+    return list(_header_columns(tuple(lines), tuple(spec)))
+
+
+@lru_cache(maxsize=256)
+def _header_columns(lines: tuple[str, ...], spec: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """:func:`header_columns`, cached: a document's tables are read twice, and the documents
+    of one template print the same headers."""
     joined = compact("".join(lines))
     rank = {column: n for n, (column, _) in enumerate(spec)}
     found = [column for column, pattern in spec if re.search(pattern, joined)]
@@ -236,7 +248,7 @@ def header_columns(header: str | list[str], spec: list[tuple[str, str]], groups:
         column = min(ready, key=lambda c: rank[c])
         columns.append(column)
         remaining.remove(column)
-    return columns
+    return tuple(columns)
 
 
 def _printed_before(lines: list[str], spec, found: list[str]) -> dict[str, set[str]]:
@@ -274,23 +286,22 @@ def split_amounts(tokens: list[str]) -> tuple[list[str], list[str], str | None]:
 
     A trailing token that looks like an amount but has stray characters is a problem.
     """
-    amounts: list[str] = []
     i = len(tokens)
     while i > 0 and is_amount(tokens[i - 1]):
         i -= 1
-        amounts.insert(0, tokens[i])
     problem = None
     if i > 0 and _looks_like_damaged_amount(tokens[i - 1]):
         problem = f"amount {tokens[i - 1]!r} has stray characters"
-    return tokens[:i], amounts, problem
+    return tokens[:i], tokens[i:], problem
 
 
 def _looks_like_damaged_amount(token: str) -> bool:
     """``1O,341,481``, ``585,00x``, ``3,590,000元``: mostly an amount, with stray characters."""
-    if is_amount(token):
+    # most tokens are names without two adjacent digits: test that first, it is the cheapest
+    if not ADJACENT_DIGITS_RE.search(token) or is_amount(token):
         return False
     digits = sum(c.isdigit() or c == "," for c in token)
-    return digits >= 3 and digits / len(token) >= 0.6 and bool(re.search(r"\d,?\d", token))
+    return digits >= 3 and digits / len(token) >= 0.6
 
 
 def split_code(tokens: list[str]) -> tuple[str | None, list[str]]:
@@ -317,7 +328,7 @@ def assign(columns: list[str], amounts: list[str], unit: str) -> dict | None:
     ``assign(["total", "basic", "project", "operating"], ["9.50", "9.50", "0.00"], "万元")``
     is ``{"total": 95000, "basic": 95000, "project": 0, "operating": 0}``.
     """
-    values = [to_yuan(parse_amount(a), unit) for a in amounts]
+    values = [printed_to_yuan(a, unit) for a in amounts]
     if len(values) == len(columns):
         return dict(zip(columns, values))
     if len(values) > len(columns) or not values:
@@ -426,8 +437,8 @@ def parse_coded_table(role: str, region: list[Line], spec, groups, code_system: 
                 candidates.insert(0, l)
             streams["left"].extend(candidates)
 
-    def add_row(line: Line, tokens: list[str], side: str) -> None:
-        code, rest = split_code(tokens)
+    def add_row(line: Line, code: str, rest: list[str], side: str) -> None:
+        """``code, rest``: the line's tokens as :func:`split_code` splits them."""
         name_tokens, amounts, problem = split_amounts(rest)
         if problem:
             table.unparsed.append(unparsed(line, problem, role))
@@ -458,22 +469,24 @@ def parse_coded_table(role: str, region: list[Line], spec, groups, code_system: 
 
     for index, line, text in content_lines(table, region):
         tokens = text.split()
+        code, rest = split_code(tokens)
         if pending is not None:
             # ``22102`` / ``住房改革支出 461.08 461.08 0.00``: a code alone, its row on the next line
             pending_line, pending_tokens = pending
             pending = None
-            _, rest = split_code(tokens)
-            if split_code(tokens)[0] is None and split_amounts(tokens)[1] and split_amounts(tokens)[0]:
-                code_lines.append((index, {}))
-                add_row(Line(pending_line.page, pending_line.number, f"{pending_line.text} {text}"),
-                        pending_tokens + tokens, "left")
-                continue
+            if code is None:
+                name_tokens, amounts, _ = split_amounts(tokens)
+                if amounts and name_tokens:
+                    code_lines.append((index, {}))
+                    add_row(Line(pending_line.page, pending_line.number, f"{pending_line.text} {text}"),
+                            *split_code(pending_tokens + tokens), "left")
+                    continue
             code_lines.append((index - 1, {}))
-            add_row(pending_line, pending_tokens, "left")
-        is_total = (bool(TOTAL_LABEL_RE.match(tokens[0])) or compact(" ".join(tokens[:2])) in ("合计", "总计")) and bool(
+            add_row(pending_line, *split_code(pending_tokens), "left")
+        # tokens hold no whitespace, so joining them is compacting them
+        is_total = (bool(TOTAL_LABEL_RE.match(tokens[0])) or "".join(tokens[:2]) in ("合计", "总计")) and bool(
             DIGITS_RE.search(text)
         )
-        code, rest = split_code(tokens)
         if not is_total and code is None and table.columns and LABELLED_TOTALS_RE.match(text):
             _labelled_totals(table, line, tokens)
             barrier()
@@ -494,7 +507,7 @@ def parse_coded_table(role: str, region: list[Line], spec, groups, code_system: 
             continue
         start_rows()
         if is_total:
-            label_tokens = tokens[:2] if compact(" ".join(tokens[:2])) in ("合计", "总计") and not TOTAL_LABEL_RE.match(tokens[0]) else tokens[:1]
+            label_tokens = tokens[:2] if "".join(tokens[:2]) in ("合计", "总计") and not TOTAL_LABEL_RE.match(tokens[0]) else tokens[:1]
             rest = tokens[len(label_tokens):]
             name_tokens, amounts, problem = split_amounts(rest)
             if problem:
@@ -510,14 +523,14 @@ def parse_coded_table(role: str, region: list[Line], spec, groups, code_system: 
                                      "label": compact(" ".join(label_tokens)), "code": None, "name": None})
             barrier()
             continue
-        if not split_amounts(rest)[1] and not split_amounts(rest)[0]:
+        if not rest:  # neither name nor amounts
             pending = (line, tokens)
             continue
         segments = _two_column_segments(tokens) if two_column else [tokens]
         code_lines.append((index, {}))
         if len(segments) == 2:
-            add_row(line, segments[0], "left")
-            add_row(line, segments[1], "right")
+            add_row(line, *split_code(segments[0]), "left")
+            add_row(line, *split_code(segments[1]), "right")
         else:
             side = "left"
             if two_column:
@@ -529,10 +542,10 @@ def parse_coded_table(role: str, region: list[Line], spec, groups, code_system: 
                 elif last_single_side:
                     side = last_single_side
                 last_single_side = side
-            add_row(line, tokens, side)
+            add_row(line, code, rest, side)
     if pending is not None:
         code_lines.append((len(region), {}))
-        add_row(pending[0], pending[1], "left")
+        add_row(pending[0], *split_code(pending[1]), "left")
     if not table.columns:
         table.header = [l.text for l in header_lines]
         table.columns = header_columns([l.text for l in header_lines], spec, groups)
@@ -602,7 +615,7 @@ def _labelled_totals(table: ParsedTable, line: Line, tokens: list[str]) -> None:
         column = next((c for c, p in TOTAL_COLUMNS if re.search(p, label)), "total")
         table.totals.append({"page": line.page, "line": line.number, "kind": "total", "label": label,
                              "code": None, "name": None,
-                             "values": {column: to_yuan(parse_amount(amount), table.unit or "元")}})
+                             "values": {column: printed_to_yuan(amount, table.unit or "元")}})
 
 
 def _separate_subtotals(table: ParsedTable) -> None:
@@ -672,7 +685,7 @@ def parse_summary_table(role: str, region: list[Line]) -> ParsedTable:
             if problem:
                 table.unparsed.append(unparsed(line, problem, role))
                 continue
-            values = [to_yuan(parse_amount(a), table.unit or "元") for a in amounts]
+            values = [printed_to_yuan(a, table.unit or "元") for a in amounts]
             item = (marker + label).strip()
             if SUMMARY_TOTAL_RE.match(item):
                 table.totals.append({"kind": "total", "label": compact(item), "code": None, "name": None,
@@ -821,7 +834,7 @@ def parse_sangong_table(region: list[Line]) -> ParsedTable:
             table.unparsed.append(unparsed(line, f"expected an item and one amount, found {len(amounts)} amounts", "sangong"))
             continue
         kind = next((k for k, p in SANGONG_KINDS if re.search(p, label)), None)
-        value = to_yuan(parse_amount(amounts[0]), table.unit or "元")
+        value = printed_to_yuan(amounts[0], table.unit or "元")
         item = re.sub(r"^(其中[:：])?([（(]?\d+[）)]?[、.]?)", "", label)
         # 其中：（1）… and （2）… are parts of the item above them
         depth = 2 if re.match(r"^(其中[:：])?[（(]\d+[）)]", label) else 1
@@ -927,7 +940,7 @@ def parse_procurement_table(region: list[Line]) -> ParsedTable:
                 table.totals.append({"kind": "total", "label": "合计", "code": None, "name": None,
                                      "page": line.page, "line": line.number,
                                      "values": {"quantity": int(parse_amount(rest[0])),
-                                                "amount": to_yuan(parse_amount(rest[1]), table.unit or "元")}})
+                                                "amount": printed_to_yuan(rest[1], table.unit or "元")}})
             else:
                 table.unparsed.append(unparsed(line, "expected 合计, a quantity and an amount", "procurement"))
             continue
@@ -948,7 +961,7 @@ def parse_procurement_table(region: list[Line]) -> ParsedTable:
             "category": category, "item": item, "spec": spec, "measure": rest[-3],
             "page": line.page, "line": line.number,
             "values": {"quantity": int(parse_amount(rest[-2])),
-                       "amount": to_yuan(parse_amount(rest[-1]), table.unit or "元")},
+                       "amount": printed_to_yuan(rest[-1], table.unit or "元")},
         })
     table.columns = ["quantity", "amount"]
     return table
