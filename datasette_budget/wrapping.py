@@ -11,7 +11,6 @@ goes to the row above it unless the row below would be left without a name.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -42,7 +41,7 @@ BARRIER = object()
 
 def comparable(name: str) -> str:
     """Names compared without spaces and with one kind of bracket."""
-    return re.sub(r"\s+", "", name).replace("(", "（").replace(")", "）")
+    return "".join(name.split()).replace("(", "（").replace(")", "）")
 
 
 def expected_names(code: str, system: str, known: dict[str, set[str]] | None) -> set[str]:
