@@ -32,6 +32,8 @@ class SourceDocument:
 
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
+# characters below 32 that text does not hold (binary data decoded as text does)
+CONTROL_CHARACTERS = [chr(c) for c in range(32) if chr(c) not in "\n\r\t\f"]
 
 
 def read_document(path: Path, extractor: str = "auto") -> SourceDocument:
@@ -76,7 +78,7 @@ def decode_text(path: Path, raw: bytes) -> str:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-        controls = sum(1 for c in text if ord(c) < 32 and c not in "\n\r\t\f")
+        controls = sum(map(text.count, CONTROL_CHARACTERS))
         if controls > max(3, len(text) // 200):
             break
         return text
