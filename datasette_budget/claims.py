@@ -10,6 +10,7 @@ This is pure parsing: ``parse_claims(doc.narrative["sections"], doc.source.lines
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -36,11 +37,23 @@ BUDGET_FIGURE_RE = re.compile(r"年初预算|年初$")
 RESTATING = {"", "预算", "预算安排", "安排", "支出决算", "决算", "决算数", "支出"}
 # 完成年初预算的 98.61%
 EXECUTION_RE = re.compile(r"完成(?:年初)?预算")
-# “一般公共服务支出（类）统计信息事务（款）专项普查活动（项）”
-FUNCTION_PATH_RE = re.compile(r"^\s*(?:\d{1,2}\s*[.、．])?\s*(“?(?:[^，,。；;：:\n（(]+[（(](?:类|款|项)[）)])+”?)")
+# “一般公共服务支出（类）统计信息事务（款）专项普查活动（项）” (matched at a position: no ^)
+FUNCTION_PATH_RE = re.compile(r"\s*(?:\d{1,2}\s*[.、．])?\s*(“?(?:[^，,。；;：:\n（(]+[（(](?:类|款|项)[）)])+”?)")
 # 比2023年预算持平 / 与上一年度持平
 FLAT_RE = re.compile(r"(?P<subject>[^，。；：:,;\n]*?)(?:比|与)\s*(?P<year>\d{4})\s*年(?:度)?(?:预算)?(?:执行数)?持平")
 STOP = "，,。；;：:、\n"
+# what the leading [^…]*? subject of NO_CHANGE_RE and FLAT_RE cannot run across
+SUBJECT_STOP_RE = re.compile(r"[，。；：:,;\n]")
+# where an item, a sentence or a 其中 list ends
+BREAK_RE = re.compile(r"[\n。；;]")
+# （一）… opening a line: an item heading, and the sub-heading of the items below it
+NUMBERED_HEADING_RE = re.compile(r"[（(][一二三四五六七八九十]+[）)]")
+SUB_HEADING_RE = re.compile(r"[（(][一二三四五六七八九十]+[）)][^，。；：:\n]*")
+# 1. 空气调节设备，… : the thing an item lists
+ITEM_NAME_RE = re.compile(r"\s*(?:\d{1,2}\s*[.、．])?\s*([^，,。；;：:\d\n]+)[，,]")
+ITEM_NUMBER_RE = re.compile(r"^\d{1,2}\s*[.、．]\s*")
+ITEM_ORDINAL_RE = re.compile(r"^[（(][一二三四五六七八九十\d]+[）)]")
+BUDGET_SUFFIX_RE = re.compile(r"年初(预算)?$")
 SECTION_STOP = "。\n"
 DECREASE = {"减少", "下降", "降低", "减"}
 
@@ -88,7 +101,7 @@ def _joined(lines: list[Line]) -> tuple[str, list[tuple[int, int, Line]]]:
         piece = CJK_GAP_RE.sub("", line.text.strip())
         is_heading = bool(SECTION_RE.match(piece) or SUBHEADING_RE.match(piece))
         if n and (heading_before or is_heading or ITEM_RE.match(piece)
-                  or re.match(r"^[（(][一二三四五六七八九十]+[）)]", piece)):
+                  or NUMBERED_HEADING_RE.match(piece)):
             parts.append("\n")
             length += 1
         heading_before = is_heading
@@ -98,8 +111,17 @@ def _joined(lines: list[Line]) -> tuple[str, list[tuple[int, int, Line]]]:
     return "".join(parts), spans
 
 
-def _lines_between(spans, start: int, end: int) -> list[Line]:
-    return [line for s, e, line in spans if s < end and e > start]
+class _Spans:
+    """The lines of a joined text that [start, end) touches, found by bisection: the spans
+    are in order and do not overlap, so those lines are a run of them."""
+
+    def __init__(self, spans):
+        self.starts = [s for s, _, _ in spans]
+        self.ends = [e for _, e, _ in spans]
+        self.lines = [line for _, _, line in spans]
+
+    def between(self, start: int, end: int) -> list[Line]:
+        return self.lines[bisect_right(self.ends, start):bisect_left(self.starts, end)]
 
 
 def _phrase_start(text: str, position: int, floor: int) -> int:
@@ -122,12 +144,31 @@ def _phrase_start(text: str, position: int, floor: int) -> int:
 
 
 def _subject(phrase: str) -> str:
-    s = re.sub(r"^\d{1,2}\s*[.、．]\s*", "", phrase.strip())
-    s = re.sub(r"^[（(][一二三四五六七八九十\d]+[）)]", "", s)
+    s = ITEM_NUMBER_RE.sub("", phrase.strip())
+    s = ITEM_ORDINAL_RE.sub("", s)
     s = LEADING_YEAR_RE.sub("", s.strip("，, "))
     s = LEADING_WORDS_RE.sub("", s)
     s = s.strip("，,：: ")
     return s
+
+
+def _clause_finditer(pattern: re.Pattern, text: str):
+    """``pattern.finditer(text)`` for a pattern that starts with a lazy subject of
+    non-delimiters (NO_CHANGE_RE, FLAT_RE). Its leftmost match can only start where the
+    search resumes or just after a delimiter (a later start in the same clause admits fewer
+    matches), so only those starts are tried; ``finditer`` would retry every character of
+    a clause, each scanning to the clause's end."""
+    position = 0
+    while position < len(text):
+        m = pattern.match(text, position)
+        if m:
+            yield m
+            position = m.end()
+            continue
+        stop = SUBJECT_STOP_RE.search(text, position)
+        if stop is None:
+            return
+        position = stop.end()
 
 
 def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
@@ -136,8 +177,8 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
     matches = sorted(
         [("figure", m) for m in FIGURE_RE.finditer(text)]
         + [("quantity", m) for m in QUANTITY_RE.finditer(text)]
-        + [("no_change", m) for m in NO_CHANGE_RE.finditer(text)]
-        + [("no_change", m) for m in FLAT_RE.finditer(text)],
+        + [("no_change", m) for m in _clause_finditer(NO_CHANGE_RE, text)]
+        + [("no_change", m) for m in _clause_finditer(FLAT_RE, text)],
         key=lambda km: km[1].start(),
     )
     sub_heading = ""
@@ -156,31 +197,34 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
     last_change_after = False  # the last change was stated after the last amount
     first_path = FUNCTION_PATH_RE.match(text)
     item_title = first_path.group(1) if first_path else ""
+    first_clause, first_clause_at = None, -1  # ITEM_NAME_RE at item_start
+    by_position = _Spans(spans)
     for kind, m in matches:
-        # move the sentence/item context forward to this match
-        for i in range(last_end, m.start()):
-            c = text[i]
+        # move the sentence/item context forward to this match, break by break
+        for brk in BREAK_RE.finditer(text, last_end, m.start()):
+            c, i = brk.group(), brk.start()
             if c == "\n":
                 item_start, sentence_start = i + 1, i + 1
                 item_first = last_amount = last_change = item_prior = listing = previous = None
                 item_name = None
-                path = FUNCTION_PATH_RE.match(text[i + 1:])
+                path = FUNCTION_PATH_RE.match(text, i + 1)
                 item_title = path.group(1) if path else ""
-                head = re.match(r"^[（(][一二三四五六七八九十]+[）)][^，。；：:\n]*", text[i + 1 :])
+                head = SUB_HEADING_RE.match(text, i + 1)
                 if head:
                     sub_heading = head.group()
             elif c == "。":
                 sentence_start = i + 1
                 last_amount = last_change = listing = None
-            elif c in "；;":
+            else:
                 listing = None  # a 其中 list ends with its clause
         # a listed thing named before its figures: 1. 空气调节设备，单价 0.4 万元
         if item_name is None:
-            first_clause = re.match(r"^\s*(?:\d{1,2}\s*[.、．])?\s*([^，,。；;：:\d\n]+)[，,]", text[item_start:])
-            if first_clause and first_clause.end() + item_start <= m.start():
+            if first_clause_at != item_start:
+                first_clause, first_clause_at = ITEM_NAME_RE.match(text, item_start), item_start
+            if first_clause and first_clause.end() <= m.start():
                 item_name = first_clause.group(1).strip()
         context = f"{heading} {sub_heading}".strip()
-        where = _lines_between(spans, m.start(), m.end())
+        where = by_position.between(m.start(), m.end())
         start = _phrase_start(text, m.start(), max(last_end, item_start))
         phrase = text[start : m.start()]
         if kind == "no_change":
@@ -201,7 +245,7 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
         value = Decimal(m.group("value"))
         decimals = len(m.group("value").split(".")[1]) if "." in m.group("value") else 0
         unit = m.group("unit").replace("％", "%")
-        subject_lines = _lines_between(spans, start, m.end())
+        subject_lines = by_position.between(start, m.end())
         line_numbers = sorted({l.number for l in subject_lines})
         page = where[0].page
         words = phrase.strip()
@@ -264,7 +308,7 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
                 refers = item_first
             elif BUDGET_FIGURE_RE.search(TRAILING_WORDS_RE.sub("", words)):
                 claim_kind = "budget"
-                subject = re.sub(r"年初(预算)?$", "", subject) or item_title
+                subject = BUDGET_SUFFIX_RE.sub("", subject) or item_title
             elif subject in RESTATING and (item_first or item_title or item_prior):
                 # 2024年预算安排 25.77万元 / 支出决算为 54.53万元: the item's own figure again
                 subject = item_first.subject if item_first else (item_title or item_prior.subject)
