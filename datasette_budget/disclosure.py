@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import narrative, performance
 from .documents import DocumentError, SourceDocument, describe, read_document, slug_for
-from .tables import PERFORMANCE_ROLES, ParsedTable, find_tables, parse_table
+from .tables import PERFORMANCE_ROLES, ParsedTable, find_tables, table_parser
 
 # Tables every template of the family has; a missing one is a warning, not an error.
 CORE_ROLES = (
@@ -81,9 +81,10 @@ def read_disclosure(path: Path, extractor: str = "auto") -> Disclosure:
         )
     # Twice: the names the first reading prints for each code help join the names that
     # wrap in other tables (a narrow column wraps a name its neighbour prints whole).
-    tables = [parse_table(role, lines[s:e]) for role, s, e in table_regions]
-    known = known_names(tables)
-    tables = [parse_table(role, lines[s:e], known) for role, s, e in table_regions]
+    # Each region's lines are read once; only the names are joined twice.
+    parsers = [table_parser(role, lines[s:e]) for role, s, e in table_regions]
+    known = known_names([parse(None) for parse in parsers])
+    tables = [parse(known) for parse in parsers]
     first_table = table_regions[0][1]
     story = narrative.parse_narrative(lines[:first_table])
     perf_start = min((s for role, s, e in regions if role in PERFORMANCE_ROLES), default=None)

@@ -7,7 +7,8 @@ Every line inside a table region ends up in exactly one of those places.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from .amounts import AMOUNT, is_amount, parse_amount, printed_to_yuan, to_yuan
@@ -405,6 +406,25 @@ def parse_coded_table(role: str, region: list[Line], spec, groups, code_system: 
     at the second code of each line, and a line with one half is given to the side that
     holds its class.
     """
+    return join_wrapped_names(scan_coded_table(role, region, spec, groups, code_system), known)
+
+
+@dataclass
+class CodedScan:
+    """A coded table as its lines read, before wrapped names are joined back.
+
+    Joining depends on the names known from the rest of the document and reading the lines
+    does not, so the scan is kept and joined again when better names are known.
+    """
+    table: ParsedTable  # rows without their wrapped parts, and never returned itself
+    code_system: str
+    header_lines: list[Line]
+    streams: dict[str, list]  # for wrapping.attach_fragments
+    row_index: dict[int, int]  # id(wrapping.Row) -> its record's index in table.rows
+
+
+def scan_coded_table(role: str, region: list[Line], spec, groups, code_system: str = "function") -> CodedScan:
+    """Read a coded table's lines into rows, totals and name fragments (see :func:`parse_coded_table`)."""
     from . import wrapping
 
     table = new_table(role, region)
@@ -414,7 +434,7 @@ def parse_coded_table(role: str, region: list[Line], spec, groups, code_system: 
     streams: dict[str, list] = {"left": [], "right": []}
     side_classes: dict[str, set[str]] = {"left": set(), "right": set()}
     last_single_side = None
-    records: dict[int, dict] = {}  # id(wrapping.Row) -> record
+    row_index: dict[int, int] = {}  # id(wrapping.Row) -> index in table.rows
     code_lines: list[tuple[int, dict[str, wrapping.Row]]] = []  # (index in region, rows by side)
     fragments: list[tuple[int, Line]] = []
     pending: tuple[Line, list[str]] | None = None  # a code line with neither name nor amounts
@@ -462,7 +482,7 @@ def parse_coded_table(role: str, region: list[Line], spec, groups, code_system: 
         record.update(kind="item", code=normalised, printed_code=code, name=name)
         table.rows.append(record)
         row = wrapping.Row(normalised, name)
-        records[id(row)] = record
+        row_index[id(row)] = len(table.rows) - 1
         streams[side].append(row)
         side_classes[side].add(normalised[:3])
         code_lines[-1][1][side] = row
@@ -556,19 +576,33 @@ def parse_coded_table(role: str, region: list[Line], spec, groups, code_system: 
         other[:] = [x for x in other if x is not line]
     if not two_column:
         streams["right"] = []
+    return CodedScan(table, code_system, header_lines, streams, row_index)
+
+
+def join_wrapped_names(scan: CodedScan, known: dict[str, set[str]] | None = None) -> ParsedTable:
+    """The table of a scan, its wrapped names joined back with the help of ``known`` names.
+
+    Builds a new table each time (the scan's records are copied, not changed), so a scan
+    can be joined again with other names.
+    """
+    from . import wrapping
+
+    table = replace(scan.table, columns=list(scan.table.columns), rows=[dict(r) for r in scan.table.rows],
+                    totals=[dict(t) for t in scan.table.totals], unparsed=list(scan.table.unparsed),
+                    notes=list(scan.table.notes))
     consumed: set[int] = set()
-    for side, stream in streams.items():
-        leftovers = wrapping.attach_fragments(stream, code_system, known)
-        leftover_ids = {id(x) for x in leftovers}
+    for stream in scan.streams.values():
+        # every Row of a stream gets its above and below set anew here
+        leftovers = wrapping.attach_fragments(stream, scan.code_system, known)
         for x in stream:
             if isinstance(x, wrapping.Row):
-                records[id(x)]["name"] = x.name
-                records[id(x)]["wrapped"] = bool(x.above or x.below)
+                record = table.rows[scan.row_index[id(x)]]
+                record["name"] = x.name
+                record["wrapped"] = bool(x.above or x.below)
                 consumed.update(id(f) for f in x.above + x.below)
         for x in leftovers:
-            table.unparsed.append(unparsed(x, "a line without a code or amounts inside the table", role))
-        del leftover_ids
-    table.header = [l.text for l in header_lines if id(l) not in consumed]
+            table.unparsed.append(unparsed(x, "a line without a code or amounts inside the table", table.role))
+    table.header = [l.text for l in scan.header_lines if id(l) not in consumed]
     table.unparsed.sort(key=lambda u: u["line"])
     _separate_subtotals(table)
     return table
@@ -635,7 +669,15 @@ def _separate_subtotals(table: ParsedTable) -> None:
 
 def parse_economic_table(region: list[Line], known: dict[str, set[str]] | None = None) -> ParsedTable:
     """一般公共预算支出情况表 by economic classification: department code and government code."""
-    table = parse_coded_table("economic_expenditure", region, EXPENDITURE_COLUMNS, EXPENDITURE_GROUPS, "economic", known)
+    return _economic_names(join_wrapped_names(scan_economic_table(region), known))
+
+
+def scan_economic_table(region: list[Line]) -> CodedScan:
+    return scan_coded_table("economic_expenditure", region, EXPENDITURE_COLUMNS, EXPENDITURE_GROUPS, "economic")
+
+
+def _economic_names(table: ParsedTable) -> ParsedTable:
+    """Each row's name split into its economic name, government code and government name."""
     table.kind = "economic"
     for row in table.rows + [t for t in table.totals if t["kind"] == "subtotal"]:
         # name_tokens hold: 基本工资 501 01 工资奖金津补贴_行政
@@ -978,20 +1020,44 @@ def parse_table(role: str, region: list[Line], known: dict[str, dict[str, set[st
     ``known``: names the document prints for each code elsewhere, per code system
     (``{"function": {"21011": {"行政事业单位医疗"}}}``), to join wrapped names back.
     """
-    known = known or {}
+    return table_parser(role, region)(known)
+
+
+def table_parser(role: str, region: list[Line]) -> Callable[[dict | None], ParsedTable]:
+    """Read a table region now; the returned ``parse(known)`` gives the table for the known
+    names (as :func:`parse_table` does) and can be called again with other names.
+
+    Only joining wrapped names depends on the known names, so a document that parses its
+    tables a second time, with the names the first parse found, reads each line once.
+    """
     if role in ("summary", "appropriation_summary"):
-        return parse_summary_table(role, region)
-    if role == "income":
-        return parse_coded_table(role, region, INCOME_COLUMNS, INCOME_GROUPS, known=known.get("function"))
-    if role == "basic_expenditure":
-        return parse_coded_table(role, region, BASIC_COLUMNS, {}, "economic", known=known.get("economic"))
-    if role == "sangong":
-        return parse_sangong_table(region)
-    if role == "procurement":
-        return parse_procurement_table(region)
-    if role == "gpb_expenditure" and is_economic_header(region):
-        return parse_economic_table(region, known.get("economic"))
-    table = parse_coded_table(role, region, EXPENDITURE_COLUMNS, EXPENDITURE_GROUPS, known=known.get("function"))
-    if role == "gpb_expenditure":
-        table.kind = "function"
-    return table
+        table = parse_summary_table(role, region)
+    elif role == "sangong":
+        table = parse_sangong_table(region)
+    elif role == "procurement":
+        table = parse_procurement_table(region)
+    else:
+        return _coded_table_parser(role, region)
+    return lambda known=None: table  # no wrapped names to join
+
+
+def _coded_table_parser(role: str, region: list[Line]) -> Callable[[dict | None], ParsedTable]:
+    economic = role == "gpb_expenditure" and is_economic_header(region)
+    if economic:
+        scan = scan_economic_table(region)
+    elif role == "income":
+        scan = scan_coded_table(role, region, INCOME_COLUMNS, INCOME_GROUPS)
+    elif role == "basic_expenditure":
+        scan = scan_coded_table(role, region, BASIC_COLUMNS, {}, "economic")
+    else:
+        scan = scan_coded_table(role, region, EXPENDITURE_COLUMNS, EXPENDITURE_GROUPS)
+
+    def parse(known: dict[str, dict[str, set[str]]] | None = None) -> ParsedTable:
+        table = join_wrapped_names(scan, (known or {}).get(scan.code_system))
+        if economic:
+            return _economic_names(table)
+        if role == "gpb_expenditure":
+            table.kind = "function"
+        return table
+
+    return parse
