@@ -101,6 +101,11 @@ def _solve_chain(chain: list, system: str, known, at_header: bool) -> list:
             gaps[-1].append(x)
     if not rows:
         return [] if at_header else list(gaps[0])
+    if not any(gaps):
+        # nothing wrapped (the usual case): each row keeps its own name, as the search would
+        for row in rows:
+            row.above, row.below = [], []
+        return []
     m = len(rows)
     expected = [expected_names(r.code, system, known) for r in rows]
 
