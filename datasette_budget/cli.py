@@ -30,8 +30,8 @@ def load(db_path, paths, source_url, jobs, extractor, progress):
 
         datasette budget load budget.db data/documents
 
-    Loading a document again replaces its rows. Each document is one transaction, so a
-    file that fails leaves the database as it was and does not stop the batch.
+    Loading a document again replaces its rows. Each document is written whole or not at
+    all, so a file that fails leaves the database as it was and does not stop the batch.
     """
     from .loader import expand_paths, load_paths
 

@@ -10,6 +10,7 @@ import itertools
 import json
 import re
 import sqlite3
+import time
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -133,6 +134,8 @@ DOCUMENT_TABLE_COLUMNS = {
     "document": str, "role": str, "title": str, "unit": str, "page": int, "first_line": int,
     "last_line": int, "columns": str, "row_count": int, "status": str, "notes": str,
 }
+COMMIT_SECONDS = 1.0
+COMMIT_DOCUMENTS = 500
 CODE_COLUMNS = {"code": str, "name": str, "level": int, "parent": str, "verified": int, "source": str}
 
 
@@ -141,6 +144,7 @@ class LoadConnection(sqlite3.Connection):
     blocks join the document's transaction instead of committing half of it."""
 
     holding = False
+    in_batch = False  # a Batch's transaction is open: documents are savepoints within it
     schema_ready = False  # set by ensure_schema once every table exists
 
     def commit(self):
@@ -156,8 +160,24 @@ class LoadConnection(sqlite3.Connection):
 @contextmanager
 def transaction(db: sqlite_utils.Database):
     """One write transaction: sqlite-utils' own commits inside it are held until the end,
-    and any error rolls all of it back."""
+    and any error rolls all of it back. Inside a :class:`Batch`, a savepoint of the batch's
+    transaction instead: written whole, or not at all."""
     conn = db.conn
+    if conn.in_batch:
+        conn.execute("savepoint document")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("rollback to document")
+                conn.execute("release document")
+            else:  # SQLite rolled the whole transaction back (a full disk, say)
+                conn.in_batch = False
+                conn.holding = False
+            conn.schema_ready = False  # what ensure_schema created may have been rolled back
+            raise
+        conn.execute("release document")
+        return
     conn.holding = True
     try:
         conn.execute("begin immediate")
@@ -171,6 +191,57 @@ def transaction(db: sqlite_utils.Database):
         raise
     finally:
         conn.holding = False
+
+
+class Batch:
+    """Documents written to one connection in a shared transaction, each inside a savepoint
+    of its own, committed together once COMMIT_SECONDS have passed or COMMIT_DOCUMENTS are
+    written.
+
+    A commit per document costs more than the document's rows: the write-ahead log is
+    written and checkpointed and the full-text index flushes a new segment every time.
+    A document is still whole or absent: a failed one is rolled back to its savepoint,
+    and a crash loses at most the last uncommitted second of work, never half a document.
+    """
+
+    def __init__(self, db_path: str | Path):
+        self.db_path = db_path
+        self.db: sqlite_utils.Database | None = None  # opened by the first write
+        self.pending: list[dict] = []  # report entries written since the last commit
+        self.started = 0.0
+
+    def write(self, doc: Disclosure, source_url: str | None, prepared: Prepared) -> dict:
+        if self.db is None:
+            self.db = connect(self.db_path)
+        conn = self.db.conn
+        if not conn.in_batch:
+            conn.execute("begin immediate")
+            conn.in_batch = conn.holding = True
+            self.started = time.monotonic()
+        return write_document(self.db, doc, source_url, prepared)
+
+    @property
+    def open(self) -> bool:
+        return self.db is not None and self.db.conn.in_batch
+
+    def due(self) -> bool:
+        return self.open and (time.monotonic() - self.started >= COMMIT_SECONDS
+                              or len(self.pending) >= COMMIT_DOCUMENTS)
+
+    def commit(self) -> tuple[list[dict], str | None]:
+        """Commit; returns the entries committed (or lost) and the error, if the commit failed."""
+        entries, self.pending = self.pending, []
+        if not self.open:
+            return entries, ("the batch's transaction was rolled back" if entries else None)
+        conn = self.db.conn
+        conn.in_batch = conn.holding = False
+        try:
+            conn.commit()
+        except sqlite3.DatabaseError as e:
+            conn.rollback()
+            conn.schema_ready = False
+            return entries, str(e)
+        return entries, None
 
 
 def connect(db_path: str | Path) -> sqlite_utils.Database:
@@ -268,7 +339,8 @@ def write_document(db: sqlite_utils.Database, doc: Disclosure, source_url: str |
             search.unindex_document(db, doc.slug)
             delete_document(db, doc.slug)
         rows = prepared.rows
-        db["documents"].insert({**document_row(doc, rows, source_url), **checks.check_status(prepared.checks)})
+        insert_rows(db, "documents", DOCUMENT_COLUMNS,
+                    [{**document_row(doc, rows, source_url), **checks.check_status(prepared.checks)}])
         for table, table_rows in rows.items():
             columns = DOCUMENT_TABLE_COLUMNS if table == "document_tables" else SCHEMA[table][0]
             insert_rows(db, table, columns, table_rows)
@@ -495,11 +567,13 @@ def _without_parent_suffix(code: str, name: str) -> str:
 
 
 def write_codes(db: sqlite_utils.Database, doc: Disclosure) -> None:
+    """Add the codes a document uses, with their parents, to the code tables: its own names
+    replace earlier ones; reference and missing codes are added only where absent."""
     for system, names in document_code_names(doc).items():
         table = classification.SYSTEMS[system][0]
         rows = classification.code_rows(system, names)
-        db[table].upsert_all([r for r in rows if r["source"] == "document"], pk="code")
-        db[table].insert_all([r for r in rows if r["source"] != "document"], pk="code", ignore=True)
+        insert_codes(db, table, [r for r in rows if r["source"] == "document"], replace=True)
+        insert_codes(db, table, [r for r in rows if r["source"] != "document"])
     # procurement rows point at function codes too
     codes = {r["code"] for t in doc.tables if t.role == "procurement" for r in t.rows}
     if codes:
@@ -511,7 +585,23 @@ def write_codes(db: sqlite_utils.Database, doc: Disclosure) -> None:
                     extra.append(ref.get(part) or {"code": part, "name": None, "level": classification.level_of(part),
                                                    "parent": classification.parent_of(part), "verified": 0,
                                                    "source": "missing"})
-        db["function_codes"].insert_all(extra, pk="code", ignore=True)
+        insert_codes(db, "function_codes", extra)
+
+
+def insert_codes(db: sqlite_utils.Database, table: str, rows: list[dict], replace: bool = False) -> None:
+    """``insert or ignore`` the code rows, or with ``replace`` an upsert on ``code`` (as
+    sqlite-utils' ``upsert_all``), in one ``executemany``."""
+    if not rows:
+        return
+    names = list(CODE_COLUMNS)
+    columns = ", ".join(map(quote_identifier, names))
+    values = ", ".join("?" * len(names))
+    if replace:
+        updates = ", ".join(f"{quote_identifier(c)} = excluded.{quote_identifier(c)}" for c in names if c != "code")
+        sql = f"insert into {quote_identifier(table)} ({columns}) values ({values}) on conflict (code) do update set {updates}"
+    else:
+        sql = f"insert or ignore into {quote_identifier(table)} ({columns}) values ({values})"
+    db.conn.executemany(sql, [tuple(map(row.get, names)) for row in rows])
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -561,14 +651,24 @@ def load_paths(
     jobs: int = 1,
     on_document: Callable[[dict], None] | None = None,
 ) -> dict:
-    """Load every file into ``db_path``; one transaction per document.
+    """Load every file into ``db_path``; each document is written whole or not at all.
 
     ``load_paths("budget.db", ["data/documents"])`` returns ``{"loaded": [...], "failed": [...]}``.
-    A file that fails is reported and does not stop the batch, nor undo earlier files.
+    A file that fails is reported and does not stop the batch, nor undo other files.
+    Documents are committed in groups (:class:`Batch`); ``loaded`` lists committed ones only.
     """
     files = expand_paths(paths)
     report: dict = {"loaded": [], "failed": []}
-    db = None  # opened with the first document that parses, so a failed file creates nothing
+    batch = Batch(db_path)  # opens the database with the first document that parses
+
+    def settle() -> None:
+        entries, error = batch.commit()
+        if error:
+            report["failed"].extend({"file": e["file"], "error": f"{e['file']}: could not be written to "
+                                     f"{db_path} ({error})"} for e in entries)
+        else:
+            report["loaded"].extend(entries)
+
     try:
         for path, prepared, error in prepared_in_order(files, extractor, jobs):
             if error:
@@ -577,20 +677,23 @@ def load_paths(
             else:
                 doc = prepared.doc
                 try:
-                    if db is None:
-                        db = connect(db_path)
-                    counts = write_document(db, doc, source_url, prepared)
+                    counts = batch.write(doc, source_url, prepared)
                 except sqlite3.DatabaseError as e:
                     entry = {"file": str(path), "error": f"{path}: could not be written to {db_path} ({e})"}
                     report["failed"].append(entry)
+                    if batch.pending and not batch.open:
+                        settle()  # the documents before it went with the transaction
                 else:
                     entry = {"file": str(path), "slug": doc.slug, "rows": {k: v for k, v in counts.items() if v},
                              "unparsed": len(doc.unparsed), "warnings": doc.warnings}
-                    report["loaded"].append(entry)
+                    batch.pending.append(entry)
+                if batch.due():
+                    settle()
             if on_document:
                 on_document(entry)
     finally:
-        if db is not None:
-            finish(db)
-            db.close()
+        if batch.db is not None:
+            settle()  # also when interrupted: the documents written whole are kept
+            finish(batch.db)
+            batch.db.close()
     return report

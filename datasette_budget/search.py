@@ -50,7 +50,7 @@ def segment(text: str | None) -> str | None:
     if text is None:
         return None
     # splitting on the (captured) characters puts each one in a piece of its own
-    return " ".join(word for piece in CJK_RE.split(str(text)) for word in piece.split())
+    return " ".join(" ".join(CJK_RE.split(str(text))).split())
 
 
 def escape_fts(query: str) -> str:

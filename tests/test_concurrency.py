@@ -95,7 +95,9 @@ def test_two_processes_loading_into_the_same_file(tmp_path, clean_counts):
 
 
 def test_load_killed_halfway_leaves_only_complete_documents(tmp_path, clean_counts):
-    names = department_names(12)
+    # documents are committed in groups of about a second's work: enough of them that the
+    # kill lands after the first group and well before the last
+    names = department_names(60)
     folder = department_folder(tmp_path / "many", names)
     db_path = tmp_path / "killed.db"
     process = subprocess.Popen(load_command(db_path, folder), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -129,3 +131,27 @@ def test_load_killed_halfway_leaves_only_complete_documents(tmp_path, clean_coun
     # and loading again completes the batch
     assert load(db_path, folder).exit_code == 0
     assert len(slugs(db_path)) == len(names)
+
+
+def test_a_document_refused_by_the_database_is_rolled_back_alone(tmp_path, clean_counts):
+    """Documents share a transaction in a batch; the one SQLite refuses is rolled back to its
+    savepoint, and the documents before and after it in the same batch are kept whole."""
+    names = department_names(3)
+    folder = department_folder(tmp_path / "three", names)
+    db_path = tmp_path / "refused.db"
+    assert load(db_path, SEED).exit_code == 0
+    refused = f"{names[1]}-2021-部门预算"
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute(f"create trigger refuse before insert on checks when new.document = '{refused}' "
+                     "begin select raise(abort, 'refused by a trigger'); end")
+    conn.close()
+    result = load(db_path, folder)
+    assert result.exit_code == 1
+    assert f"01.txt: could not be written to {db_path} (refused by a trigger)" in result.output
+    assert "Loaded 2 of 3 documents" in result.output
+    assert slugs(db_path) == sorted([f"{names[0]}-2021-部门预算", f"{names[2]}-2021-部门预算", SEED_SLUG])
+    for slug in slugs(db_path):
+        assert counts(db_path, slug) == clean_counts, slug
+    assert counts(db_path, refused) == {t: 0 for t in DOCUMENT_TABLES}
+    assert integrity(db_path) == "ok"
