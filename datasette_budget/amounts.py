@@ -26,9 +26,11 @@ def parse_amount(text: str) -> Decimal:
         raise ValueError(f"not an amount: {text!r}") from e
 
 
+@lru_cache(maxsize=65536)
 def is_amount(token: str) -> bool:
-    # plain digits are the common case and always an amount (``\d`` is exactly str.isdecimal)
-    return token.isdecimal() or bool(AMOUNT_RE.match(token))
+    """Cached: every token of every table line is tested, and the same amounts (0.00 above
+    all) and names come back again and again."""
+    return bool(AMOUNT_RE.match(token))
 
 
 def to_yuan(value: Decimal, unit: str = "元") -> int | float:
