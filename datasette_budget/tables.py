@@ -186,6 +186,10 @@ def find_tables(lines: list[Line]) -> list[tuple[str, int, int]]:
     return regions
 
 
+# every row's code is normalised, and the same codes come back in every table and document
+cached_normalise_code = lru_cache(maxsize=4096)(normalise_code)
+
+
 def new_table(role: str, region: list[Line]) -> ParsedTable:
     """An empty table for a region whose first line is its title."""
     title = region[0]
@@ -472,7 +476,7 @@ def scan_coded_table(role: str, region: list[Line], spec, groups, code_system: s
             barrier()
             return
         record = {"page": line.page, "line": line.number, "values": values}
-        normalised = normalise_code(code)
+        normalised = cached_normalise_code(code)
         name = " ".join(name_tokens).strip()
         if len(normalised) == 6:  # a unit code such as 034001: the department's own row
             record.update(kind="unit", label=f"{normalised} {name}", code=normalised, name=name)
@@ -554,7 +558,7 @@ def scan_coded_table(role: str, region: list[Line], spec, groups, code_system: s
         else:
             side = "left"
             if two_column:
-                cls = normalise_code(code)[:3]
+                cls = cached_normalise_code(code)[:3]
                 if cls in side_classes["left"]:
                     side = "left"
                 elif cls in side_classes["right"]:
