@@ -120,6 +120,7 @@ class Checks:
     def __init__(self, doc):
         self.slug = doc.slug
         self.rows: list[dict] = []
+        self._source_lines: dict[tuple, str] = {}  # the lines of a check -> their JSON
 
     def add(self, rule: str, scope: str, expected=None, actual=None, *, status: str | None = None,
             lines=(), note: str | None = None, unit: str = "元", tolerance: Decimal = ZERO) -> dict:
@@ -131,12 +132,19 @@ class Checks:
         row = {
             "document": self.slug, "rule": rule, "scope": scope,
             "expected": _number(expected), "actual": _number(actual), "difference": _number(difference),
-            "unit": unit, "status": status or "skipped",
-            "source_lines": json.dumps(sorted({int(n) for n in lines if n is not None})),
-            "note": note,
+            "unit": unit, "status": status or "skipped", "source_lines": self.source_lines(lines), "note": note,
         }
         self.rows.append(row)
         return row
+
+    def source_lines(self, lines) -> str:
+        """The JSON of a check's lines; a row's checks, and a total's checks column by
+        column, share theirs, so each is written once."""
+        key = tuple(lines)
+        text = self._source_lines.get(key)
+        if text is None:
+            text = self._source_lines[key] = _json_lines(key)
+        return text
 
     def skip(self, rule: str, scope: str, missing: list[str]) -> None:
         self.add(rule, scope, status="skipped", note="this document has no " + ", ".join(missing) + " table")
@@ -145,9 +153,16 @@ class Checks:
 def _number(value):
     if value is None:
         return None
-    if value == value.to_integral_value():
-        return int(value)
+    whole = int(value)
+    if whole == value:
+        return whole
     return float(value)
+
+
+def _json_lines(lines) -> str:
+    """``json.dumps`` of the sorted distinct line numbers, without the encoder's overhead
+    (a list of ints prints the same either way)."""
+    return "[" + ", ".join(map(str, sorted({int(n) for n in lines if n is not None}))) + "]"
 
 
 # -- helpers over parsed tables ---------------------------------------------------------
@@ -270,6 +285,7 @@ def declared_totals(out: Checks, role: str, table) -> None:
             rule = "table.sum=declared_total"
         else:
             continue
+        lines = [total["line"]] + [r["line"] for r in items]
         for column, amount in total["values"].items():
             these, note = items, None if items else "no line items were read"
             if column in ("personnel", "public") and column not in table.columns and "total" in table.columns:
@@ -282,7 +298,7 @@ def declared_totals(out: Checks, role: str, table) -> None:
                         _column_sum(these, "total"), lines=[total["line"]] + [r["line"] for r in these], note=note)
                 continue
             out.add(rule, f"{role} {total.get('label') or total.get('code')} {column}", D(amount),
-                    _column_sum(these, column), lines=[total["line"]] + [r["line"] for r in these], note=note)
+                    _column_sum(these, column), lines=lines, note=note)
 
 
 def economic_class_columns(out: Checks, table) -> None:
