@@ -8,6 +8,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 
@@ -15,7 +16,7 @@ class DocumentError(Exception):
     """A file that cannot be loaded; the message is one sentence naming the file."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: documents have thousands of lines
 class Line:
     page: int | None  # 1-based page, None where the source does not say
     number: int  # 1-based line number in the extracted text
@@ -116,6 +117,8 @@ YEAR_PHASE_RE = re.compile(r"(?P<year>20\d{2})\s*年度?\s*(?:区级|市级|县�
 TABLE_PREFIX_RE = re.compile(r"^(?P<dept>[\u4e00-\u9fff（）()]{2,40}?)(?:部门|单位)?(?:收支总体情况|财务收支|收入总体|支出总体)")
 REGION_RE = re.compile(r"^((?:[^省市]{2,7}?(?:省|自治区))?(?:[^市]{1,7}?市)?(?:[^市区县]{1,4}?(?:区|县|旗))?)")
 UNIT_CODE_RE = re.compile(r"^(\d{6})\s+\S+")
+# the numbering before a title: 第二部分, 1., （一）, 一、
+TITLE_NUMBER_RE = re.compile(r"^(第.部分|\d+[.、]|（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、)\s*")
 
 
 def describe(lines: list[Line], filename: str = "") -> dict:
@@ -126,22 +129,24 @@ def describe(lines: list[Line], filename: str = "") -> dict:
     document prints most often, so a typo in one title does not name the wrong department.
     A cover title that wraps over lines is read joined.
     """
-    head = [l.text for l in lines if l.text][:400]
+    head = list(islice((l.text for l in lines if l.text), 400))
     department = year = phase = level = None
     labelled = []
     for text in head:
-        m = DEPARTMENT_LABEL_RE.search(text)
+        m = DEPARTMENT_LABEL_RE.search(text) if ":" in text or "：" in text else None
         if m:
             labelled.append(m.group(1).strip("：:"))
     cover = "".join(t.replace(" ", "") for t in head[:4])
     titles: list[str] = []
     for text in [cover] + head:
+        if "预算" not in text and "决算" not in text:
+            continue  # not a title: spares most lines the title regex
         m = TITLE_RE.search(text.replace("第二部分", " ").replace("第三部分", " "))
         if not m:
             continue
         if not year:
             year, phase, level = int(m.group("year")), m.group("phase"), m.group("level")
-        candidate = re.sub(r"^(第.部分|\d+[.、]|（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、)\s*", "", m.group("dept")).strip()
+        candidate = TITLE_NUMBER_RE.sub("", m.group("dept")).strip()
         if len(candidate) >= 3 and candidate not in ("部门", "单位") and not candidate.endswith(("区级", "市级", "县级")):
             titles.append(candidate)
     if labelled:
