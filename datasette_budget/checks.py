@@ -80,6 +80,10 @@ SANGONG_LABELS = {"abroad": "因公出国（境）费", "reception": "公务接�
 
 
 def D(value) -> Decimal:
+    """``yuan_to_decimal``, with the common case (an int) first: it is called for every
+    amount of every check."""
+    if value.__class__ is int:
+        return Decimal(value)
     return yuan_to_decimal(value)
 
 
@@ -168,8 +172,20 @@ def _json_lines(lines) -> str:
 # -- helpers over parsed tables ---------------------------------------------------------
 
 
+def _sum(amounts: list) -> Decimal:
+    """``sum(D(a) for a in amounts)``. Whole 元 (nearly every table) are summed as ints:
+    the same Decimal, without making one per amount."""
+    if all(a.__class__ is int or a is None for a in amounts):
+        return Decimal(sum(a for a in amounts if a is not None))
+    return sum((D(a) for a in amounts), ZERO)
+
+
 def _column_sum(rows: list[dict], column: str) -> Decimal:
-    return sum((D(r["values"].get(column)) for r in rows), ZERO)
+    return _sum([r["values"].get(column) for r in rows])
+
+
+def _row_sum(values: dict, columns: list[str]) -> Decimal:
+    return _sum([values.get(c) for c in columns])
 
 
 def _declared(table, kind: str = "total") -> dict | None:
@@ -206,17 +222,20 @@ def within_table(out: Checks, tables: dict) -> None:
             continue
         table = tables[role]
         cols = table.columns
+        # the same for every row of the table: whether it has total/basic/project, and the parts
+        totalled = {"total", "basic", "project"} <= set(cols)
+        total_parts = ["basic", "project", *[c for c in EXTRA_PARTS if c in cols]]
+        groups = []  # (rule, group column, the parts it has)
+        for group, parts in (("basic", BASIC_PARTS), ("project", PROJECT_PARTS)):
+            present = [p for p in parts if p in cols]
+            if group in cols and present:
+                groups.append((f"row.{group}=parts", group, present))
         for row in table.totals + table.rows:
-            v, where = row["values"], f"{role} {_label(row)}"
-            if {"total", "basic", "project"} <= set(cols):
-                extras = [c for c in EXTRA_PARTS if c in cols]
-                out.add("row.total=basic+project", where, D(v.get("total")),
-                        sum((D(v.get(c)) for c in ["basic", "project", *extras]), ZERO), lines=[row["line"]])
-            for group, parts in (("basic", BASIC_PARTS), ("project", PROJECT_PARTS)):
-                present = [p for p in parts if p in cols]
-                if group in cols and present:
-                    out.add(f"row.{group}=parts", where, D(v.get(group)),
-                            sum((D(v.get(p)) for p in present), ZERO), lines=[row["line"]])
+            v, where, lines = row["values"], f"{role} {_label(row)}", [row["line"]]
+            if totalled:
+                out.add("row.total=basic+project", where, D(v.get("total")), _row_sum(v, total_parts), lines=lines)
+            for rule, group, present in groups:
+                out.add(rule, where, D(v.get(group)), _row_sum(v, present), lines=lines)
         if role == "economic_expenditure":
             economic_class_columns(out, table)
         declared_totals(out, role, table)
@@ -225,7 +244,7 @@ def within_table(out: Checks, tables: dict) -> None:
         sources = income_sources(table.columns)
         for row in table.totals + table.rows:
             out.add("row.income_total=sources", f"income {_label(row)}", D(row["values"].get("total")),
-                    sum((D(row["values"].get(c)) for c in sources), ZERO), lines=[row["line"]])
+                    _row_sum(row["values"], sources), lines=[row["line"]])
         declared_totals(out, "income", table)
     else:
         out.skip("row.income_total=sources", "income", ["income"])
