@@ -33,8 +33,8 @@ class SourceDocument:
 
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
-# characters below 32 that text does not hold (binary data decoded as text does)
-CONTROL_CHARACTERS = [chr(c) for c in range(32) if chr(c) not in "\n\r\t\f"]
+# characters below 32 other than \t \n \f \r: text does not hold them, binary data decoded as text does
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 
 def read_document(path: Path, extractor: str = "auto") -> SourceDocument:
@@ -79,7 +79,7 @@ def decode_text(path: Path, raw: bytes) -> str:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-        controls = sum(map(text.count, CONTROL_CHARACTERS))
+        controls = len(CONTROL_RE.findall(text))
         if controls > max(3, len(text) // 200):
             break
         return text
