@@ -117,6 +117,8 @@ SUMMARY_MARKER_RE = re.compile(
 CARRY_RE = re.compile(r"^(年初|年末|上年结转|结转下年|使用非财政拨款结余|结余分配|用事业基金)")
 CARRY_SIDES = [("收入", r"^(年初|上年结转|使用非财政拨款结余|用事业基金)"), ("支出", r"^(年末|结转下年|结余分配)")]
 CHINESE_NUMERALS = "一二三四五六七八九十"
+CHINESE_MARKER_RE = re.compile(rf"^([{CHINESE_NUMERALS}]+)、")  # 二十二、
+NUMBER_RE = re.compile(r"(\d+)")
 
 
 @dataclass
@@ -680,12 +682,16 @@ def scan_economic_table(region: list[Line]) -> CodedScan:
     return scan_coded_table("economic_expenditure", region, EXPENDITURE_COLUMNS, EXPENDITURE_GROUPS, "economic")
 
 
+# 基本工资 501 01 工资奖金津补贴_行政: the department's name, the government code and its name
+ECONOMIC_NAME_RE = re.compile(r"^(?P<name>.*?)\s+(?P<gov>\d{3}(?: \d{1,2})?|\d{5})\s+(?P<gov_name>.+)$")
+
+
 def _economic_names(table: ParsedTable) -> ParsedTable:
     """Each row's name split into its economic name, government code and government name."""
     table.kind = "economic"
     for row in table.rows + [t for t in table.totals if t["kind"] == "subtotal"]:
         # name_tokens hold: 基本工资 501 01 工资奖金津补贴_行政
-        m = re.match(r"^(?P<name>.*?)\s+(?P<gov>\d{3}(?: \d{1,2})?|\d{5})\s+(?P<gov_name>.+)$", row["name"])
+        m = ECONOMIC_NAME_RE.match(row["name"])
         if m:
             row["economic_name"] = m.group("name")
             row["government_code"] = normalise_code(m.group("gov"))
@@ -744,7 +750,7 @@ def parse_summary_table(role: str, region: list[Line]) -> ParsedTable:
                 carry[side] = compact(item)
                 last_marker[side] = {}
             else:
-                depth = 1 if re.match(rf"[{CHINESE_NUMERALS}]+、", marker) else 2
+                depth = 1 if CHINESE_MARKER_RE.match(marker) else 2
                 if depth == 1 and carry[side]:
                     depth, parent = 2, carry[side]
                 elif depth == 1:
@@ -806,7 +812,7 @@ def _summary_segments(text: str) -> list[tuple[str, str, list[str], str | None]]
 
 def _numeral_value(marker: str) -> tuple[int, int] | None:
     """(depth, number) of an item marker: 一、 → (1, 1); 3、 → (2, 3)."""
-    m = re.match(rf"^([{CHINESE_NUMERALS}]+)、", marker)
+    m = CHINESE_MARKER_RE.match(marker)
     if m:
         s = m.group(1)
         if s == "十":
@@ -819,7 +825,7 @@ def _numeral_value(marker: str) -> tuple[int, int] | None:
             a, b = s.split("十")
             return 1, (CHINESE_NUMERALS.index(a) + 1) * 10 + CHINESE_NUMERALS.index(b) + 1
         return 1, CHINESE_NUMERALS.index(s) + 1
-    m = re.search(r"(\d+)", marker)
+    m = NUMBER_RE.search(marker)
     if m:
         return 2, int(m.group(1))
     return None
@@ -856,6 +862,10 @@ def _summary_sides(segments, last_marker) -> list[str]:
     return sides
 
 
+SANGONG_NUMBER_RE = re.compile(r"^(其中[:：])?([（(]?\d+[）)]?[、.]?)")
+SANGONG_PART_RE = re.compile(r"^(其中[:：])?[（(]\d+[）)]")
+
+
 def parse_sangong_table(region: list[Line]) -> ParsedTable:
     """三公 table printed one item per line (label then amount)."""
     table = new_table("sangong", region)
@@ -881,9 +891,9 @@ def parse_sangong_table(region: list[Line]) -> ParsedTable:
             continue
         kind = next((k for k, p in SANGONG_KINDS if re.search(p, label)), None)
         value = printed_to_yuan(amounts[0], table.unit or "元")
-        item = re.sub(r"^(其中[:：])?([（(]?\d+[）)]?[、.]?)", "", label)
+        item = SANGONG_NUMBER_RE.sub("", label)
         # 其中：（1）… and （2）… are parts of the item above them
-        depth = 2 if re.match(r"^(其中[:：])?[（(]\d+[）)]", label) else 1
+        depth = 2 if SANGONG_PART_RE.match(label) else 1
         record = {"kind": kind or "other", "item": item, "label": label, "depth": depth, "page": line.page,
                   "line": line.number, "values": {"amount": value}, "code": None, "name": None}
         if kind == "total":
