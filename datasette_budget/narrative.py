@@ -162,9 +162,10 @@ def find_narrative_end(lines: list[Line]) -> int | None:
 
 
 # 2024年部门预算编制说明 / …（部门）主要职能 / 其他相关情况说明: a heading line without a numeral
+PLAIN_HEADING_ENDINGS = ("编制说明", "情况说明", "相关情况说明", "主要职能", "主要职责", "机构设置", "单位构成", "名词解释")
 PLAIN_HEADING_RE = re.compile(
     r"^[^，。；、：:,;（(]{0,30}(?:[（(][^）)]{1,8}[）)])?[^，。；、：:,;]{0,20}"
-    r"(?:编制说明|情况说明|相关情况说明|主要职能|主要职责|机构设置|单位构成|名词解释)$"
+    rf"(?:{'|'.join(PLAIN_HEADING_ENDINGS)})$"
 )
 # 一、部门主要职能 ………… 3: a table-of-contents entry
 CONTENTS_RE = re.compile(r"(?:…{2,}|\.{4,}|·{4,})\s*\d*$")
@@ -173,6 +174,8 @@ CONTENTS_RE = re.compile(r"(?:…{2,}|\.{4,}|·{4,})\s*\d*$")
 def is_plain_heading(text: str) -> bool:
     "``is_plain_heading('2024年部门预算编制说明')`` -> True; a numbered line is not one."
     text = clean_text(text)
+    if not text.endswith(PLAIN_HEADING_ENDINGS):
+        return False  # most lines: the regex would need to scan them to say so
     return bool(PLAIN_HEADING_RE.match(text)) and not SECTION_RE.match(text) and not ITEM_RE.match(text)
 
 
