@@ -22,6 +22,7 @@ import json
 import re
 import sqlite3
 from collections import Counter
+from functools import cache
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -77,6 +78,13 @@ SUMMARY_EXPENDITURE_ITEMS = [
 SANGONG_ECONOMIC = {"abroad": "30212", "reception": "30217", "vehicle_operation": "30231", "vehicle_purchase": "31013"}
 SANGONG_LABELS = {"abroad": "因公出国（境）费", "reception": "公务接待费", "vehicle": "公务用车购置及运行费",
                   "vehicle_operation": "公务用车运行维护费", "vehicle_purchase": "公务用车购置费", "total": "三公经费"}
+
+
+# SUMMARY_*_ITEMS and RESOLVE patterns, compiled once (re.search(str) looks its cache up on every call)
+_regex = cache(re.compile)
+COMPACT_RE = re.compile(r"[“”\"\s]")
+FUNCTION_LEVELS_RE = re.compile(r"([^（）()]+?)[（(](类|款|项)[）)]")
+SPACE_RE = re.compile(r"\s")
 
 
 def D(value) -> Decimal:
@@ -201,7 +209,8 @@ def _table_total(table, column: str) -> tuple[Decimal, list[int]]:
 
 
 def _summary_item(table, side: str, pattern: str) -> dict | None:
-    return next((r for r in table.rows if r["side"] == side and re.search(pattern, r["name"])), None)
+    search = _regex(pattern).search
+    return next((r for r in table.rows if r["side"] == side and search(r["name"])), None)
 
 
 def _summary_total(table, side: str) -> dict | None:
@@ -524,20 +533,25 @@ def summary_vs_expenditure(out: Checks, summary, spending, rule: str) -> None:
                     note="printed blank in 收支总表, read as 0" if item["values"]["amount"] is None else None)
 
 
+@cache
+def _function_reference() -> dict[str, dict]:
+    """The functional classification's reference rows, read from the package data once
+    rather than for every document (and twice more per document)."""
+    from .classification import reference
+
+    return reference("function")
+
+
 def function_names(tables: dict) -> dict[str, set[str]]:
     """Function code -> its names: as the document's own tables print them (rows and 类/款
     subtotal rows), and as the reference data names them."""
-    from .classification import reference
-
-    names: dict[str, set[str]] = {}
-    for code, ref in reference("function").items():
-        names.setdefault(code, set()).add(ref["name"])
+    names: dict[str, set[str]] = {code: {ref["name"]} for code, ref in _function_reference().items()}
     for role in ("income", "expenditure", "gpb_expenditure", "fund_expenditure", "capital_expenditure"):
         if role not in tables:
             continue
         for row in tables[role].rows + [t for t in tables[role].totals if t.get("kind") == "subtotal"]:
             if row.get("code") and row.get("name"):
-                names.setdefault(row["code"], set()).add(re.sub(r"\s", "", row["name"]))
+                names.setdefault(row["code"], set()).add(SPACE_RE.sub("", row["name"]))
     return names
 
 
@@ -779,13 +793,12 @@ def figures(tables: dict, doc) -> dict:
     for key, value in f.items():
         if isinstance(value, Figure):
             value["key"] = key
+    f["_classes"] = [(key, key.split(":class:")[1]) for key in f if ":class:" in key]  # (key, class name)
     return f
 
 
 def function_classes(table, prefix: str, base) -> dict:
-    from .classification import reference
-
-    names = reference("function")
+    names = _function_reference()
     out = {}
     classes: dict[str, list[dict]] = {}
     for row in table.rows:
@@ -844,27 +857,26 @@ RESOLVE = [
 
 def resolve(subject: str, context: str, figs: dict, kind: str) -> tuple[Figure | None, str | None]:
     """The figure a claim's subject names; (None, reason) when none is found."""
-    compact = re.sub(r"[“”\"\s]", "", subject)
-    path = re.findall(r"([^（）()]+?)[（(](类|款|项)[）)]", compact)
+    compact = COMPACT_RE.sub("", subject)
+    path = FUNCTION_LEVELS_RE.findall(compact)
     if path and kind == "amount":
         return function_figure(path, context, figs)
     if "procurement:total" not in figs and (kind in ("unit_price", "quantity") or "采购" in context):
         return None, "the table holding procurement is not in this document"
-    if kind in ("unit_price", "quantity") or (kind == "amount" and "采购" in context and not re.search(r"采购", compact)):
+    if kind in ("unit_price", "quantity") or (kind == "amount" and "采购" in context and "采购" not in compact):
         for key, row in figs.items():
             if key.startswith("procurement:") and key != "procurement:total" and compact and compact in row["item"]:
                 return row, None
         if kind in ("unit_price", "quantity"):
             return None, f"no procurement item named {subject}"
-    for name_key in (k for k in figs if ":class:" in k):
-        name = name_key.split(":class:")[1]
+    for name_key, name in figs["_classes"]:
         if compact == name or compact.endswith(name):
             prefix = "gpb" if "一般公共预算" in context and f"gpb:class:{name}" in figs else "expenditure"
             return figs.get(f"{prefix}:class:{name}") or figs[name_key], None
     for pattern, context_pattern, keys in RESOLVE:
-        if not re.search(pattern, compact):
+        if not _regex(pattern).search(compact):
             continue
-        if context_pattern and not re.search(context_pattern, context + compact):
+        if context_pattern and not _regex(context_pattern).search(context + compact):
             continue
         for key in keys:
             if key.endswith("*"):
