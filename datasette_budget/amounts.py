@@ -26,7 +26,7 @@ def parse_amount(text: str) -> Decimal:
         raise ValueError(f"not an amount: {text!r}") from e
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def is_amount(token: str) -> bool:
     """Cached: every token of every table line is tested, and the same amounts (0.00 above
     all) and names come back again and again."""
@@ -48,7 +48,7 @@ def to_yuan(value: Decimal, unit: str = "元") -> int | float:
 UNIT_FACTORS = {"元": 1, "万元": 10000}
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def printed_to_yuan(text: str, unit: str = "元") -> int | float:
     """``to_yuan(parse_amount(text), unit)``, computed in integers when the result is whole.
 
