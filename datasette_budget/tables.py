@@ -242,8 +242,7 @@ def header_columns(header: str | list[str], spec: list[tuple[str, str]], groups:
 
 @lru_cache(maxsize=256)
 def _header_columns(lines: tuple[str, ...], spec: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
-    """:func:`header_columns`, cached: a document's tables are read twice, and the documents
-    of one template print the same headers."""
+    """:func:`header_columns`, cached: the documents of one template print the same headers."""
     joined = compact("".join(lines))
     rank = {column: n for n, (column, _) in enumerate(spec)}
     found = [column for column, pattern in spec if re.search(pattern, joined)]
