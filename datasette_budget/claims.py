@@ -152,12 +152,15 @@ def _subject(phrase: str) -> str:
     return s
 
 
-def _clause_finditer(pattern: re.Pattern, text: str):
+def _clause_finditer(pattern: re.Pattern, text: str, required: str):
     """``pattern.finditer(text)`` for a pattern that starts with a lazy subject of
-    non-delimiters (NO_CHANGE_RE, FLAT_RE). Its leftmost match can only start where the
-    search resumes or just after a delimiter (a later start in the same clause admits fewer
-    matches), so only those starts are tried; ``finditer`` would retry every character of
-    a clause, each scanning to the clause's end."""
+    non-delimiters (NO_CHANGE_RE, FLAT_RE) and matches only text containing ``required``.
+    Its leftmost match can only start where the search resumes or just after a delimiter
+    (a later start in the same clause admits fewer matches), so only those starts are
+    tried; ``finditer`` would retry every character of a clause, each scanning to the
+    clause's end."""
+    if required not in text:
+        return
     position = 0
     while position < len(text):
         m = pattern.match(text, position)
@@ -177,8 +180,8 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
     matches = sorted(
         [("figure", m) for m in FIGURE_RE.finditer(text)]
         + [("quantity", m) for m in QUANTITY_RE.finditer(text)]
-        + [("no_change", m) for m in _clause_finditer(NO_CHANGE_RE, text)]
-        + [("no_change", m) for m in _clause_finditer(FLAT_RE, text)],
+        + [("no_change", m) for m in _clause_finditer(NO_CHANGE_RE, text, "变化")]
+        + [("no_change", m) for m in _clause_finditer(FLAT_RE, text, "持平")],
         key=lambda km: km[1].start(),
     )
     sub_heading = ""
