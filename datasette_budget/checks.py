@@ -180,11 +180,14 @@ def _json_lines(lines) -> str:
 # -- helpers over parsed tables ---------------------------------------------------------
 
 
+WHOLE_YUAN = frozenset({int, type(None)})  # the types of a column of whole 元 (None reads as 0)
+
+
 def _sum(amounts: list) -> Decimal:
     """``sum(D(a) for a in amounts)``. Whole 元 (nearly every table) are summed as ints:
     the same Decimal, without making one per amount."""
-    if all(a.__class__ is int or a is None for a in amounts):
-        return Decimal(sum(a for a in amounts if a is not None))
+    if WHOLE_YUAN.issuperset(map(type, amounts)):
+        return Decimal(sum(filter(None, amounts)))
     return sum((D(a) for a in amounts), ZERO)
 
 
