@@ -22,8 +22,8 @@ import json
 import re
 import sqlite3
 from collections import Counter
-from functools import cache
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from functools import cache
 from pathlib import Path
 
 from . import claims as narrative_claims
@@ -80,7 +80,8 @@ SANGONG_LABELS = {"abroad": "因公出国（境）费", "reception": "公务接�
                   "vehicle_operation": "公务用车运行维护费", "vehicle_purchase": "公务用车购置费", "total": "三公经费"}
 
 
-# SUMMARY_*_ITEMS and RESOLVE patterns, compiled once (re.search(str) looks its cache up on every call)
+# the SUMMARY_*_ITEMS and RESOLVE patterns, each compiled once (re.search(str) looks its
+# cache up on every call, and these are tried for every row and every claim)
 _regex = cache(re.compile)
 COMPACT_RE = re.compile(r"[“”\"\s]")
 FUNCTION_LEVELS_RE = re.compile(r"([^（）()]+?)[（(](类|款|项)[）)]")
