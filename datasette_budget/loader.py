@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Iterator
 import sqlite_utils
 
 from . import classification, comparisons
-from .disclosure import CORE_ROLES, OPTIONAL_ROLES, Disclosure, read_disclosure
+from .disclosure import Disclosure, read_disclosure
 from .documents import DocumentError
 from .tables import FUNDS, ParsedTable
 
@@ -210,7 +210,7 @@ class Batch:
         self.pending: list[dict] = []  # report entries written since the last commit
         self.started = 0.0
 
-    def write(self, doc: Disclosure, source_url: str | None, prepared: Prepared) -> dict:
+    def write(self, prepared: Prepared, source_url: str | None) -> dict:
         if self.db is None:
             self.db = connect(self.db_path)
         conn = self.db.conn
@@ -218,7 +218,7 @@ class Batch:
             conn.execute("begin immediate")
             conn.in_batch = conn.holding = True
             self.started = time.monotonic()
-        return write_document(self.db, doc, source_url, prepared)
+        return write_document(self.db, prepared, source_url)
 
     @property
     def open(self) -> bool:
@@ -312,41 +312,50 @@ def delete_document(db: sqlite_utils.Database, slug: str) -> None:
 @dataclass
 class Prepared:
     """Everything to write for one document, computed without the database, so that it can
-    be done in a worker process while the main process writes the previous document."""
+    be done in a worker process while the main process writes the previous document. Only
+    rows cross between the processes, not the parsed document."""
 
-    doc: Disclosure
+    slug: str
+    document: dict  # the documents row, but for loaded_at and source_url (set when written)
     rows: dict[str, list[dict]]
+    codes: list[tuple[str, list[dict], bool]]  # (code table, rows, whether the rows replace)
     checks: list[dict]
     prior_year: list[dict]
+    unparsed: int
+    warnings: list[str]
 
 
 def prepare(doc: Disclosure) -> Prepared:
     from . import checks
 
-    return Prepared(doc, document_rows(doc), *checks.compute_checks(doc))
+    rows = document_rows(doc)
+    check_rows, prior_year = checks.compute_checks(doc)
+    return Prepared(doc.slug, {**document_row(doc, rows), **checks.check_status(check_rows)}, rows,
+                    code_rows(doc), check_rows, prior_year, len(doc.unparsed), doc.warnings)
 
 
-def write_document(db: sqlite_utils.Database, doc: Disclosure, source_url: str | None = None,
-                   prepared: Prepared | None = None) -> dict:
-    """Replace one document's rows in a single transaction; returns rows written per table."""
+def write_document(db: sqlite_utils.Database, prepared: Prepared, source_url: str | None = None) -> dict:
+    """Replace one document's rows, whole or not at all; returns rows written per table."""
     from . import checks, search
 
-    prepared = prepared or prepare(doc)
+    slug = prepared.slug
     counts: dict[str, int] = {}
     with transaction(db):
         ensure_schema(db)
-        if db.execute("select 1 from documents where slug = ?", [doc.slug]).fetchone():
-            search.unindex_document(db, doc.slug)
-            delete_document(db, doc.slug)
+        if db.execute("select 1 from documents where slug = ?", [slug]).fetchone():
+            search.unindex_document(db, slug)
+            delete_document(db, slug)
         rows = prepared.rows
+        loaded_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         insert_rows(db, "documents", DOCUMENT_COLUMNS,
-                    [{**document_row(doc, rows, source_url), **checks.check_status(prepared.checks)}])
+                    [{**prepared.document, "source_url": source_url, "loaded_at": loaded_at}])
         for table, table_rows in rows.items():
             columns = DOCUMENT_TABLE_COLUMNS if table == "document_tables" else SCHEMA[table][0]
             insert_rows(db, table, columns, table_rows)
             counts[table] = len(table_rows)
-        write_codes(db, doc)
-        search.index_document(db, doc.slug, [t for t, r in rows.items() if r])
+        for table, code_rows_, replace in prepared.codes:
+            insert_codes(db, table, code_rows_, replace)
+        search.index_document(db, slug, [t for t, r in rows.items() if r])
         insert_rows(db, "checks", checks.CHECK_COLUMNS, prepared.checks)
         insert_rows(db, "prior_year", checks.PRIOR_YEAR_COLUMNS, prepared.prior_year)
     return counts
@@ -377,7 +386,7 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def document_row(doc: Disclosure, rows: dict, source_url: str | None) -> dict:
+def document_row(doc: Disclosure, rows: dict) -> dict:
     line_tables = ("function_income", "function_expenditure", "function_budget_expenditure",
                    "economic_expenditure", "economic_basic_expenditure", "sangong_items",
                    "procurement_items", "summary_items")
@@ -386,9 +395,7 @@ def document_row(doc: Disclosure, rows: dict, source_url: str | None) -> dict:
         "title": doc.title,
         **doc.meta,
         "source_file": doc.source.path.name,
-        "source_url": source_url,
         "sha256": doc.source.sha256,
-        "loaded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "line_count": len(doc.source.lines),
         "table_count": sum(1 for t in doc.tables),
         "row_count": sum(len(rows.get(t, [])) for t in line_tables),
@@ -566,14 +573,16 @@ def _without_parent_suffix(code: str, name: str) -> str:
     return name
 
 
-def write_codes(db: sqlite_utils.Database, doc: Disclosure) -> None:
-    """Add the codes a document uses, with their parents, to the code tables: its own names
-    replace earlier ones; reference and missing codes are added only where absent."""
+def code_rows(doc: Disclosure) -> list[tuple[str, list[dict], bool]]:
+    """The codes a document uses, with their parents, for the code tables: (table, rows,
+    replace). Its own names replace earlier ones; reference and missing codes are added only
+    where absent."""
+    out = []
     for system, names in document_code_names(doc).items():
         table = classification.SYSTEMS[system][0]
         rows = classification.code_rows(system, names)
-        insert_codes(db, table, [r for r in rows if r["source"] == "document"], replace=True)
-        insert_codes(db, table, [r for r in rows if r["source"] != "document"])
+        out.append((table, [r for r in rows if r["source"] == "document"], True))
+        out.append((table, [r for r in rows if r["source"] != "document"], False))
     # procurement rows point at function codes too
     codes = {r["code"] for t in doc.tables if t.role == "procurement" for r in t.rows}
     if codes:
@@ -585,7 +594,8 @@ def write_codes(db: sqlite_utils.Database, doc: Disclosure) -> None:
                     extra.append(ref.get(part) or {"code": part, "name": None, "level": classification.level_of(part),
                                                    "parent": classification.parent_of(part), "verified": 0,
                                                    "source": "missing"})
-        insert_codes(db, "function_codes", extra)
+        out.append(("function_codes", extra, False))
+    return out
 
 
 def insert_codes(db: sqlite_utils.Database, table: str, rows: list[dict], replace: bool = False) -> None:
@@ -675,17 +685,17 @@ def load_paths(
                 entry = {"file": str(path), "error": error}
                 report["failed"].append(entry)
             else:
-                doc = prepared.doc
                 try:
-                    counts = batch.write(doc, source_url, prepared)
+                    counts = batch.write(prepared, source_url)
                 except sqlite3.DatabaseError as e:
                     entry = {"file": str(path), "error": f"{path}: could not be written to {db_path} ({e})"}
                     report["failed"].append(entry)
                     if batch.pending and not batch.open:
                         settle()  # the documents before it went with the transaction
                 else:
-                    entry = {"file": str(path), "slug": doc.slug, "rows": {k: v for k, v in counts.items() if v},
-                             "unparsed": len(doc.unparsed), "warnings": doc.warnings}
+                    entry = {"file": str(path), "slug": prepared.slug,
+                             "rows": {k: v for k, v in counts.items() if v},
+                             "unparsed": prepared.unparsed, "warnings": prepared.warnings}
                     batch.pending.append(entry)
                 if batch.due():
                     settle()
