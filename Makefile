@@ -25,7 +25,8 @@ budget.db: $(DOCUMENTS) $(wildcard datasette_budget/*.py) $(wildcard datasette_b
 	mv budget.db.tmp budget.db
 
 serve: budget.db
-	$(BIN)/datasette serve -i budget.db --metadata metadata.yml --cors -h 127.0.0.1 -p 8001
+	$(BIN)/datasette serve -i budget.db --metadata metadata.yml --cors --setting suggest_facets off \
+		-h 127.0.0.1 -p 8001
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q -rs
