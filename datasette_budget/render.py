@@ -4,6 +4,8 @@ JSON is untouched: it keeps the raw numbers.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from markupsafe import Markup, escape
 
 from .amounts import format_wan, format_yuan
@@ -32,11 +34,21 @@ def budget_databases(datasette) -> set[str]:
 
 
 def render_amount(value, column, table, database, datasette):
-    """``18129249`` in a 元 column becomes ``18,129,249 元`` (with 万元 on hover); None when not ours."""
-    if database not in budget_databases(datasette) or column not in AMOUNT_COLUMNS:
+    """``18129249`` in a 元 column becomes ``18,129,249 元`` (with 万元 on hover); None when not ours.
+
+    Datasette calls this for every cell of every HTML table page, so the cheapest tests
+    come first and each distinct amount is formatted once.
+    """
+    if column not in AMOUNT_COLUMNS or table in NOT_AMOUNT_TABLES or type(value) not in (int, float):
+        return None  # type(), not isinstance(): True and False are ints, and not amounts
+    if database not in budget_databases(datasette):
         return None
-    if table in NOT_AMOUNT_TABLES or isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
+    return amount_markup(value)
+
+
+@lru_cache(maxsize=4096)
+def amount_markup(value: int | float) -> Markup:
+    """Equal amounts format alike (``1`` and ``1.0`` both as ``1``), so the value is the key."""
     return Markup(
         f'<span class="budget-amount" title="{escape(format_wan(value))} 万元">{escape(format_yuan(value))} 元</span>'
     )

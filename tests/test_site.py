@@ -6,8 +6,15 @@ import pytest
 async def test_amount_cells_have_separators_and_unit_json_stays_raw(ds):
     html = (await ds.client.get("/budget/function_expenditure?function_code=2010301")).text
     assert "10,341,481 元" in html
+    assert 'title="1,034.15 万元"' in html  # the same amount in 万元 on hover, to 2 places
     data = (await ds.client.get("/budget/function_expenditure.json?function_code=2010301&_shape=array")).json()
     assert data[0]["total"] == 10341481
+
+
+@pytest.mark.asyncio
+async def test_counts_are_not_shown_as_amounts(ds):
+    html = (await ds.client.get("/budget/staffing?category=编制")).text
+    assert ">84<" in html and "84 元" not in html  # 编制 84 people (54 行政 + 30 事业)
 
 
 @pytest.mark.asyncio
