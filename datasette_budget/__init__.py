@@ -22,10 +22,9 @@ def register_facet_classes():
 @hookimpl
 def canned_queries(datasette, database):
     async def inner():
-        from .queries import canned_queries_for
+        from .queries import canned_queries_for, table_names
 
-        db = datasette.get_database(database)
-        return canned_queries_for(set(await db.table_names()))
+        return canned_queries_for(await table_names(datasette, database))
 
     return inner
 

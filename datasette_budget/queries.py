@@ -233,6 +233,19 @@ QUERIES = {
 }
 
 
+async def table_names(datasette, database: str) -> set[str]:
+    """The tables of a database. Datasette asks for the canned queries twice on every page
+    of a database, so an immutable database's names are read once, not on every request (a
+    query in a worker thread each time); a mutable one's are read each time, as they change."""
+    db = datasette.get_database(database)
+    if db.is_mutable:
+        return set(await db.table_names())
+    cache = datasette.__dict__.setdefault("_budget_table_names", {})
+    if database not in cache:
+        cache[database] = frozenset(await db.table_names())
+    return cache[database]
+
+
 def canned_queries_for(table_names: set[str]) -> dict:
     """The canned queries whose tables this database has, in Datasette's metadata form."""
     return {
