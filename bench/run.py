@@ -63,7 +63,7 @@ TARGETS = {
 }
 
 FULL = {"load_repeat": {"10k": 3, "100k": 1, "1m": 1}, "facet_repeat": {"10k": 15, "100k": 9, "1m": 7},
-        "canned_repeat": 25, "serve_seconds": 4.0, "serve_repeat": 3, "concurrency": 8, "pdf_repeat": 3}
+        "canned_repeat": 25, "serve_seconds": 4.0, "serve_repeat": 5, "concurrency": 8, "pdf_repeat": 3}
 QUICK = {"load_repeat": {"10k": 2, "100k": 1, "1m": 1}, "facet_repeat": {"10k": 5, "100k": 3, "1m": 3},
          "canned_repeat": 15, "serve_seconds": 2.0, "serve_repeat": 2, "concurrency": 8, "pdf_repeat": 1}
 
