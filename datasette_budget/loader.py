@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import sqlite_utils
+from datasette.utils import escape_sqlite
 
 from . import classification, comparisons
 from .disclosure import Disclosure, read_disclosure
@@ -354,16 +355,21 @@ def write_document(db: sqlite_utils.Database, prepared: Prepared, source_url: st
             insert_rows(db, table, columns, table_rows)
             counts[table] = len(table_rows)
         for table, code_rows_, replace in prepared.codes:
-            insert_codes(db, table, code_rows_, replace)
+            if replace:
+                insert_rows(db, table, CODE_COLUMNS, code_rows_, upsert_key="code")
+            else:
+                insert_rows(db, table, CODE_COLUMNS, code_rows_, verb="insert or ignore")
         search.index_document(db, slug, [t for t, r in rows.items() if r])
         insert_rows(db, "checks", checks.CHECK_COLUMNS, prepared.checks)
         insert_rows(db, "prior_year", checks.PRIOR_YEAR_COLUMNS, prepared.prior_year)
     return counts
 
 
-def insert_rows(db: sqlite_utils.Database, table: str, columns: dict, rows: list[dict]) -> None:
+def insert_rows(db: sqlite_utils.Database, table: str, columns: dict, rows: list[dict], *,
+                verb: str = "insert", upsert_key: str | None = None) -> None:
     """Insert rows into a table of the loader's own schema: one prepared statement over every
-    row (``executemany``), the integer ``id`` left to SQLite.
+    row (``executemany``), the integer ``id`` left to SQLite. ``verb="insert or ignore"``
+    keeps rows already there; ``upsert_key`` updates them instead (as sqlite-utils' ``upsert_all``).
 
     sqlite-utils' ``insert_all`` inspects each value to JSON-encode lists and dicts; these rows
     hold only strings, numbers and nulls, and their columns are declared in the schema, so they
@@ -377,13 +383,12 @@ def insert_rows(db: sqlite_utils.Database, table: str, columns: dict, rows: list
     for row in rows:
         if not row.keys() <= declared:
             raise ValueError(f"{table} has no column {', '.join(sorted(row.keys() - declared))}")
-    sql = "insert into {} ({}) values ({})".format(
-        quote_identifier(table), ", ".join(map(quote_identifier, names)), ", ".join("?" * len(names)))
+    sql = "{} into {} ({}) values ({})".format(
+        verb, escape_sqlite(table), ", ".join(map(escape_sqlite, names)), ", ".join("?" * len(names)))
+    if upsert_key:
+        sql += f" on conflict ({escape_sqlite(upsert_key)}) do update set " + ", ".join(
+            f"{escape_sqlite(c)} = excluded.{escape_sqlite(c)}" for c in names if c != upsert_key)
     db.conn.executemany(sql, [tuple(map(row.get, names)) for row in rows])
-
-
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def document_row(doc: Disclosure, rows: dict) -> dict:
@@ -596,22 +601,6 @@ def code_rows(doc: Disclosure) -> list[tuple[str, list[dict], bool]]:
                                                    "source": "missing"})
         out.append(("function_codes", extra, False))
     return out
-
-
-def insert_codes(db: sqlite_utils.Database, table: str, rows: list[dict], replace: bool = False) -> None:
-    """``insert or ignore`` the code rows, or with ``replace`` an upsert on ``code`` (as
-    sqlite-utils' ``upsert_all``), in one ``executemany``."""
-    if not rows:
-        return
-    names = list(CODE_COLUMNS)
-    columns = ", ".join(map(quote_identifier, names))
-    values = ", ".join("?" * len(names))
-    if replace:
-        updates = ", ".join(f"{quote_identifier(c)} = excluded.{quote_identifier(c)}" for c in names if c != "code")
-        sql = f"insert into {quote_identifier(table)} ({columns}) values ({values}) on conflict (code) do update set {updates}"
-    else:
-        sql = f"insert or ignore into {quote_identifier(table)} ({columns}) values ({values})"
-    db.conn.executemany(sql, [tuple(map(row.get, names)) for row in rows])
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
