@@ -325,7 +325,7 @@ def obtain_database(size: str, rows_total: int, args, work: Path, settings: dict
             source, figures_100k = obtain_database("100k", SIZES["100k"], args, work, settings)
             args.databases["100k"] = source
             args.loading_extra["100k"] = figures_100k
-        log(f"1m: replicating the loader's 100k database 10 times by SQL (--load-1m loads the text instead)")
+        log("1m: replicating the loader's 100k database 10 times by SQL (--load-1m loads the text instead)")
         db = work / "1m" / "budget.db"
         figures = {"built_by": "replicating the 100k database 10x by SQL (loading 1M from text is measured "
                                "only with --load-1m: it takes longer than a benchmark run)",
@@ -725,7 +725,7 @@ def report_rows(results: dict) -> list[list[str]]:
                          f"column facet {fmt(c, digits=1)}", f"{h['median'] / max(c['median'], 0.01):.2f}x",
                          f"≤200 (aim {limit}), ≤ column +10% +1ms", verdict(ok) + ("" if h["median"] <= limit else " (aim missed)")
                          + (" TIMED OUT" if case["timed_out_at_default_limit"] else "")])
-            rows.append([f"  request ms with / without facet", size, fmt(case["hierarchy_ms"]), fmt(case["none_ms"]),
+            rows.append(["  request ms with / without facet", size, fmt(case["hierarchy_ms"]), fmt(case["none_ms"]),
                          "", "", ""])
     for size, canned in results.get("canned", {}).items():
         for q in canned["queries"]:

@@ -185,7 +185,6 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
         key=lambda km: km[1].start(),
     )
     sub_heading = ""
-    sentence_start = 0  # last "。" or new item
     item_start = 0
     item_name: str | None = None
     last_end = 0
@@ -207,7 +206,7 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
         for brk in BREAK_RE.finditer(text, last_end, m.start()):
             c, i = brk.group(), brk.start()
             if c == "\n":
-                item_start, sentence_start = i + 1, i + 1
+                item_start = i + 1
                 item_first = last_amount = last_change = item_prior = listing = previous = None
                 item_name = None
                 path = FUNCTION_PATH_RE.match(text, i + 1)
@@ -216,7 +215,6 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
                 if head:
                     sub_heading = head.group()
             elif c == "。":
-                sentence_start = i + 1
                 last_amount = last_change = listing = None
             else:
                 listing = None  # a 其中 list ends with its clause

@@ -169,7 +169,7 @@ sources as (
         f"count({column}) as n from income"
         for n, (column, label) in enumerate(INCOME_SOURCES, start=1)
     )
-    + f"""
+    + """
 )
 select source, amount, round(100.0 * amount / (select sum(total) from income), 2) as share
 from sources

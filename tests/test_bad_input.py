@@ -2,7 +2,6 @@
 not disclosures, a warning naming file, page and line for damaged ones, and nothing lost
 from the seed. The corpus is generated from the seed (tests/corpus.py)."""
 import sqlite3
-from pathlib import Path
 
 import pytest
 

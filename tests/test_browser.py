@@ -10,7 +10,6 @@ Screenshots go to tests/artifacts/. `BUDGET_SCREENSHOT=1` also refreshes docs/sc
 
 import http.server
 import os
-import shutil
 import socket
 import subprocess
 import sys
