@@ -400,20 +400,6 @@ LABELLED_TOTALS_RE = re.compile(rf"^(?:\S*(?:合计|小计|总计)\s+{AMOUNT}\s*
 TOTAL_COLUMNS = [("personnel", r"人员经费"), ("public", r"公用经费")]
 
 
-def parse_coded_table(role: str, region: list[Line], spec, groups, code_system: str = "function",
-                      known: dict[str, set[str]] | None = None) -> ParsedTable:
-    """A table whose rows start with a classification code (or 合计 / a unit code).
-
-    Names that wrap onto lines above or below their code line are joined back
-    (:mod:`datasette_budget.wrapping`), using ``known`` names (code → names printed for the
-    same code elsewhere in the document) and the reference code list. A table printed as
-    two tables side by side (the 决算 基本支出 table: 人员经费 left, 公用经费 right) is split
-    at the second code of each line, and a line with one half is given to the side that
-    holds its class.
-    """
-    return join_wrapped_names(scan_coded_table(role, region, spec, groups, code_system), known)
-
-
 @dataclass
 class CodedScan:
     """A coded table as its lines read, before wrapped names are joined back.
@@ -429,7 +415,15 @@ class CodedScan:
 
 
 def scan_coded_table(role: str, region: list[Line], spec, groups, code_system: str = "function") -> CodedScan:
-    """Read a coded table's lines into rows, totals and name fragments (see :func:`parse_coded_table`)."""
+    """Read the lines of a table whose rows start with a classification code (or 合计 / a unit
+    code) into rows, totals and name fragments.
+
+    :func:`join_wrapped_names` then joins names that wrap onto lines above or below their code
+    line (:mod:`datasette_budget.wrapping`), using the names known from the rest of the
+    document and the reference code list. A table printed as two tables side by side (the 决算
+    基本支出 table: 人员经费 left, 公用经费 right) is split at the second code of each line,
+    and a line with one half is given to the side that holds its class.
+    """
     from . import wrapping
 
     table = new_table(role, region)
@@ -670,11 +664,6 @@ def _separate_subtotals(table: ParsedTable) -> None:
         else:
             items.append(row)
     table.rows = items
-
-
-def parse_economic_table(region: list[Line], known: dict[str, set[str]] | None = None) -> ParsedTable:
-    """一般公共预算支出情况表 by economic classification: department code and government code."""
-    return _economic_names(join_wrapped_names(scan_economic_table(region), known))
 
 
 def scan_economic_table(region: list[Line]) -> CodedScan:
