@@ -60,6 +60,8 @@ DOCUMENT_FIELDS = [
     ("source_file", "string", "源文件 Source file", None),
     ("source_url", "string", "来源 Source URL", None),
     ("sha256", "string", "SHA-256", "Of the source file as loaded."),
+    ("check_status", "string", "核对 Reconciliation", "pass, or fail when a figure disagrees with the document itself."),
+    ("check_summary", "string", "核对结果 Reconciliation counts", "Checks passed, failed, unmatched and skipped."),
 ]
 
 LINE_FIELDS = [
@@ -386,7 +388,8 @@ def _write_fdp(conn, db_path: Path, tmp: Path, out_dir: Path, phase: str, counte
     if len(documents) == 1:
         title = f"{documents[0]['title']}：支出 Expenditure"
     else:
-        title = f"{len(documents)} 份{phase} documents, {years[0]}–{years[-1]}" if years else f"{len(documents)} documents"
+        span = (f"{years[0]}" if years[0] == years[-1] else f"{years[0]}–{years[-1]}") if years else ""
+        title = f"{len(documents)} 份{phase}文档 {phase} documents {span}：支出 Expenditure".replace("  ", " ")
     description = (
         f"Expenditure of {len(documents)} {phase} ({PHASES[phase]}) document(s), loaded by "
         "datasette-budget from the published disclosures. Amounts are in 元 (CNY), exact. "

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import sqlite3
 import zipfile
 from collections import defaultdict
@@ -312,3 +313,38 @@ def test_a_missing_database_is_refused(tmp_path):
     result = export(tmp_path / "missing.db", tmp_path / "out")
     assert result.exit_code == 2
     assert "missing.db" in result.output and "does not exist" in result.output
+
+
+# --- a real PDF of the corpus -------------------------------------------------------------
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+SHENJIJU = CORPUS / "shanghai_shenjiju_2026_budget.pdf"
+
+
+def expected_figures(doc: str) -> list[dict]:
+    with open(CORPUS / "expected.csv", encoding="utf-8", newline="") as f:
+        return [r for r in csv.DictReader(f) if r["doc"] == doc]
+
+
+def test_a_real_pdf_exports_the_totals_it_prints(tmp_path):
+    if not SHENJIJU.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{SHENJIJU} is absent")
+        pytest.skip("the corpus in ../shared/corpus is absent")
+    figures = expected_figures(SHENJIJU.stem)
+    total = next(int(r["amount_yuan"]) for r in figures if r["table"] == "summary" and r["key"] == "total_expenditure")
+    classes = {r["code"]: int(r["amount_yuan"]) for r in figures
+               if r["table"] == "function_gpb" and r["key"] == "class_total"}
+    # every 元 of this document is general public budget, so the all-funds table has the same classes
+    assert sum(classes.values()) == total
+
+    db = tmp_path / "corpus.db"
+    assert load(db, SHENJIJU).exit_code == 0
+    result = export(db, tmp_path / "fdp")
+    assert result.exit_code == 0, result.output
+    package = read_package(tmp_path / "fdp")
+    assert list(jsonschema.Draft4Validator(FDP_SCHEMA).iter_errors(package)) == []
+    functional = levels_of(dimension_of(package["model"], "functional", "功能分类"))
+    measure = measure_of(package["model"], functional[0]["resource"], "total")
+    assert sum_by(tmp_path / "fdp", measure) == {None: total}
+    assert sum_by(tmp_path / "fdp", measure, functional[0]) == classes
