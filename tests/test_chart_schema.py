@@ -115,3 +115,14 @@ def test_the_schema_rejects_a_broken_spec(validator):
     """The fixture really checks: a mark Vega-Lite does not know is an error."""
     spec = {"$schema": charts.VEGA_LITE_SCHEMA, "data": {"values": []}, "mark": "barr"}
     assert errors_of(validator, spec)
+
+
+@pytest.mark.asyncio
+async def test_the_server_renders_every_chart_spec_with_the_same_vega_lite(ds):
+    """vl-convert draws each spec the browser draws (same major, same minor) as SVG."""
+    urls = [u for u in chart_urls(ds) if SEED_SLUG in u]
+    for url in urls:
+        response = await ds.client.get(url.replace(".vegalite?", ".svg?"))
+        assert response.status_code == 200, (url, response.text[:300])
+        assert response.headers["content-type"].startswith("image/svg+xml")
+        assert "<svg" in response.text and 'class="mark-' in response.text, url
