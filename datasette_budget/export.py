@@ -137,20 +137,28 @@ where slug in (select slug from counted)
 order by year, slug
 """
 
-# resource name, file, source table, what it is, fields, SQL, measure prefix, measure titles
+# The line resources of the package; ``measures`` prefixes the names of their measures.
 FDP_RESOURCES = [
-    (
-        "function-expenditure", "function-expenditure.csv", "function_expenditure",
-        "部门支出总体情况表: expenditure of all funds by 支出功能分类 项, in 元.",
-        FUNCTION_FIELDS, FUNCTION_SQL, "function",
-    ),
-    (
-        "economic-expenditure", "economic-expenditure.csv", "economic_expenditure",
-        "一般公共预算支出 by 部门经济分类 款 beside 政府经济分类 款, in 元. The same money as "
+    {
+        "name": "function-expenditure",
+        "path": "function-expenditure.csv",
+        "table": "function_expenditure",
+        "description": "部门支出总体情况表: expenditure of all funds by 支出功能分类 项, in 元.",
+        "fields": FUNCTION_FIELDS,
+        "sql": FUNCTION_SQL,
+        "measures": "function",
+    },
+    {
+        "name": "economic-expenditure",
+        "path": "economic-expenditure.csv",
+        "table": "economic_expenditure",
+        "description": "一般公共预算支出 by 部门经济分类 款 beside 政府经济分类 款, in 元. The same money as "
         "function-expenditure seen by economic classification (general public budget only): "
         "compare the two, never add them.",
-        ECONOMIC_FIELDS, ECONOMIC_SQL, "economic",
-    ),
+        "fields": ECONOMIC_FIELDS,
+        "sql": ECONOMIC_SQL,
+        "measures": "economic",
+    },
 ]
 
 HIERARCHIES = {
@@ -174,11 +182,11 @@ HIERARCHIES = {
 def fiscal_model(phase: str) -> dict:
     """The FDP ``model``: measures (amounts in CNY) and dimensions (hierarchies of attributes)."""
     measures = {}
-    for resource, _path, _table, _what, _fields, _sql, prefix in FDP_RESOURCES:
+    for resource in FDP_RESOURCES:
         for source, _type, title, _description in AMOUNT_FIELDS:
-            measures[f"{prefix}_{source}"] = {
+            measures[f"{resource['measures']}_{source}"] = {
                 "source": source,
-                "resource": resource,
+                "resource": resource["name"],
                 "title": title,
                 "currency": "CNY",
                 "factor": 1,
@@ -300,7 +308,10 @@ def _into_place(out_dir: Path, write) -> list[str]:
     """Run ``write(tmp_dir)`` in a temporary directory beside ``out_dir``, then move it into
     place; nothing is left behind if ``write`` fails."""
     _check_output_dir(out_dir)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    except OSError as error:
+        raise ExportError(f"{out_dir} cannot be created: {error.strerror}.") from None
     umask = os.umask(0)
     os.umask(umask)
     try:
@@ -310,6 +321,10 @@ def _into_place(out_dir: Path, write) -> list[str]:
             out_dir.rmdir()  # empty, checked above
         tmp.rename(out_dir)
         return lines
+    except OSError as error:
+        raise ExportError(f"{out_dir} cannot be written: {error.strerror or error}.") from None
+    except sqlite3.Error as error:
+        raise ExportError(f"The database could not be read: {error}.") from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
@@ -345,7 +360,8 @@ def export_fdp(db_path, out_dir, phase: str | None = None) -> list[str]:
     conn = open_budget_db(db_path)
     try:
         tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
-        missing = [t for t in ("function_expenditure", "economic_expenditure", "function_codes") if t not in tables]
+        needed = [r["table"] for r in FDP_RESOURCES] + ["function_codes", "economic_codes", "government_economic_codes"]
+        missing = [t for t in needed if t not in tables]
         if missing:
             raise ExportError(f"{db_path} has no {missing[0]} table, so it is not a datasette-budget database.")
         phase = phase or default_phase(conn)
@@ -366,14 +382,15 @@ def _write_fdp(conn, db_path: Path, tmp: Path, out_dir: Path, phase: str, counte
     years = sorted({d["year"] for d in documents if d["year"]})
     left_out = _left_out(conn, phase)
     resources, counts = [], {}
-    for name, path, table, what, fields, sql, _prefix in FDP_RESOURCES:
-        counts[path] = write_csv(tmp / path, [f[0] for f in fields], conn.execute(sql))
-        schema = _schema(fields)
+    for resource in FDP_RESOURCES:
+        path = resource["path"]
+        counts[path] = write_csv(tmp / path, [f[0] for f in resource["fields"]], conn.execute(resource["sql"]))
+        schema = _schema(resource["fields"])
         schema["foreignKeys"] = [{"fields": "document", "reference": {"resource": "documents", "fields": "slug"}}]
         resources.append({
-            "name": name, "path": path, "profile": "tabular-data-resource", "format": "csv",
-            "mediatype": "text/csv", "encoding": "utf-8", "title": table, "description": what,
-            "schema": schema,
+            "name": resource["name"], "path": path, "profile": "tabular-data-resource", "format": "csv",
+            "mediatype": "text/csv", "encoding": "utf-8", "title": resource["table"],
+            "description": resource["description"], "schema": schema,
         })
     counts["documents.csv"] = write_csv(
         tmp / "documents.csv", [f[0] for f in DOCUMENT_FIELDS], ([d[f[0]] for f in DOCUMENT_FIELDS] for d in documents)

@@ -348,3 +348,20 @@ def test_a_real_pdf_exports_the_totals_it_prints(tmp_path):
     measure = measure_of(package["model"], functional[0]["resource"], "total")
     assert sum_by(tmp_path / "fdp", measure) == {None: total}
     assert sum_by(tmp_path / "fdp", measure, functional[0]) == classes
+
+
+def test_an_output_in_a_missing_folder_is_refused(budget_db, tmp_path):
+    out = tmp_path / "no" / "such" / "out"
+    result = export(budget_db, out, "--format", "zip")
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {out.parent} does not exist: create it first."
+    assert not (tmp_path / "no").exists()
+
+
+def test_an_output_that_is_a_file_is_refused(budget_db, tmp_path):
+    out = tmp_path / "file.txt"
+    out.write_text("keep me", encoding="utf-8")
+    result = export(budget_db, out)
+    assert result.exit_code == 2  # click's own check of OUT_DIR
+    assert f"Directory '{out}' is a file." in result.output
+    assert out.read_text(encoding="utf-8") == "keep me"
