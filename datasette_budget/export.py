@@ -252,8 +252,10 @@ def open_budget_db(path: str | os.PathLike) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
         tables = {r[0] for r in conn.execute("select name from sqlite_master where type in ('table', 'view')")}
-    except sqlite3.DatabaseError:
-        raise ExportError(f"{path} is not a SQLite database.") from None
+    except sqlite3.DatabaseError as error:
+        if "not a database" in str(error):
+            raise ExportError(f"{path} is not a SQLite database.") from None
+        raise ExportError(f"{path} could not be read: {error}.") from None
     if "documents" not in tables:
         conn.close()
         raise ExportError(
