@@ -12,7 +12,7 @@ the plugin configuration overrides it per chart::
           income_by_source: false
 
 This module validates chart parameters, runs the canned query through Datasette (so
-no execute-sql permission is needed), builds the Vega-Lite v5 spec from the full
+no execute-sql permission is needed), builds the Vega-Lite v6 spec from the full
 result and renders it to SVG or PNG with vl-convert. The views live in ``embed.py``.
 """
 
@@ -30,14 +30,13 @@ from datasette.database import QueryInterrupted
 from datasette.utils import derive_named_parameters
 
 PLUGIN = "datasette-budget"
-VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 
 # The browser bundle in static/, pinned; embed pages and query pages load these.
 SCRIPTS = (
-    "vega-5.33.1.min.js",
-    "vega-lite-5.23.0.min.js",
-    "vega-embed-6.29.0.min.js",
-    "vega-interpreter-1.2.1.min.js",
+    "vega-6.2.0.min.js",
+    "vega-lite-6.4.1.min.js",
+    "vega-embed-7.3.0.min.js",
     "chart.js",
 )
 
@@ -440,7 +439,7 @@ def build_spec(
     drill_url: Callable[[str], str] | None = None,
     fit: bool = False,
 ) -> dict:
-    """The Vega-Lite v5 spec of a chart for the given rows.
+    """The Vega-Lite v6 spec of a chart for the given rows.
 
     ``drill_url(code)`` gives the link of a bar to the next level; ``fit`` sizes the
     chart to its container (embed pages) instead of the configured width.
@@ -621,7 +620,7 @@ def ensure_fonts(extra: tuple[str, ...] = ()) -> list[str]:
 def _vl_version() -> str:
     import vl_convert
 
-    versions = [v for v in vl_convert.get_vegalite_versions() if v.startswith("5.")]
+    versions = [v for v in vl_convert.get_vegalite_versions() if v.startswith("6.")]
     return max(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
 
 

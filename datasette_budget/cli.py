@@ -1,4 +1,4 @@
-"""The ``datasette budget`` command group: ``load`` and ``check``."""
+"""The ``datasette budget`` command group: ``load``, ``check`` and ``export``."""
 from __future__ import annotations
 
 import sys
@@ -100,3 +100,27 @@ def check(db_path, document, strict):
         click.echo(line)
     if strict and failed:
         sys.exit(1)
+
+
+@budget.command(name="export")
+@click.argument("db_path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["fdp", "zip"]), default="fdp", show_default=True,
+              help="fdp: a Fiscal Data Package; zip: every table as CSV, with a README.")
+@click.option("--phase", type=click.Choice(["预算", "决算"]),
+              help="fdp: the phase to export (default: 预算, or 决算 when no 预算 is loaded).")
+def export(db_path, out_dir, fmt, phase):
+    """Write the data of DB_PATH to OUT_DIR, a new or empty directory, in a standard format.
+
+    Example:
+
+        datasette budget export budget.db out/ --format fdp
+    """
+    from .export import ExportError, export as write_export
+
+    try:
+        lines = write_export(db_path, out_dir, fmt, phase)
+    except ExportError as error:
+        raise click.ClickException(str(error))
+    for line in lines:
+        click.echo(line, err=True)

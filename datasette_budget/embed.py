@@ -1,6 +1,6 @@
 """Views for charts: Vega-Lite specs, SVG/PNG images and embed pages.
 
-- ``/<database>/<chart>.vegalite?<params>``: the Vega-Lite v5 spec (JSON)
+- ``/<database>/<chart>.vegalite?<params>``: the Vega-Lite v6 spec (JSON)
 - ``/<database>/<chart>.svg`` and ``.png``: the chart rendered on the server
 - ``/-/budget/embed/<chart>?<params>``: a page with only the chart, for an ``<iframe>``
 

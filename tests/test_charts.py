@@ -74,7 +74,7 @@ async def test_spec_has_the_five_function_classes_of_the_seed(ds):
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "*"
     spec = response.json()
-    assert spec["$schema"] == "https://vega.github.io/schema/vega-lite/v5.json"
+    assert spec["$schema"] == "https://vega.github.io/schema/vega-lite/v6.json"
     values = {v["label"]: v["amount"] for v in spec["data"]["values"]}
     assert values == SEED_CLASSES
     assert spec["title"]["text"] == "支出功能分类（类）"
@@ -262,11 +262,10 @@ async def test_embed_page_csp_links_and_source(ds):
     # Only the plugin's own scripts, pinned, and no inline script to execute.
     scripts = re.findall(r"<script([^>]*)>", html)
     srcs = [re.search(r'src="([^"]+)"', s).group(1) for s in scripts if "src=" in s]
-    assert srcs[:4] == [
-        "/-/static-plugins/datasette-budget/vega-5.33.1.min.js",
-        "/-/static-plugins/datasette-budget/vega-lite-5.23.0.min.js",
-        "/-/static-plugins/datasette-budget/vega-embed-6.29.0.min.js",
-        "/-/static-plugins/datasette-budget/vega-interpreter-1.2.1.min.js",
+    assert srcs[:3] == [
+        "/-/static-plugins/datasette-budget/vega-6.2.0.min.js",
+        "/-/static-plugins/datasette-budget/vega-lite-6.4.1.min.js",
+        "/-/static-plugins/datasette-budget/vega-embed-7.3.0.min.js",
     ]
     inline = [s for s in scripts if "src=" not in s]
     assert inline == [' type="application/json" id="budget-chart-spec"']
@@ -283,7 +282,7 @@ async def test_query_page_shows_chart_and_snippets(ds):
     assert chart_at < html.index('class="rows-and-columns"')  # above the table
     assert "&lt;iframe src=&#34;http://localhost/-/budget/embed/expenditure_by_function?level=1" in html
     assert "&lt;img src=&#34;http://localhost/budget/expenditure_by_function.svg?level=1" in html
-    assert "vega-embed-6.29.0.min.js" in html
+    assert "vega-embed-7.3.0.min.js" in html
 
 
 @pytest.mark.asyncio

@@ -1,6 +1,7 @@
 // Draws every [data-budget-chart] element from the JSON spec block it names.
-// Vega expressions run through vega-interpreter, so no eval is needed and the
-// embed page works under a Content-Security-Policy without 'unsafe-eval'.
+// ast: true makes vega-embed evaluate Vega expressions with the interpreter it
+// bundles (vega-interpreter), so no eval is needed and the embed page works
+// under a Content-Security-Policy without 'unsafe-eval'.
 (function () {
   "use strict";
   function draw(el) {
@@ -12,7 +13,6 @@
         renderer: "svg",
         actions: false,
         ast: true,
-        expr: window.vega.expressionInterpreter,
         defaultStyle: false,
         tooltip: { disableDefaultStyle: true },
       })
