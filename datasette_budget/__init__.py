@@ -30,13 +30,27 @@ def canned_queries(datasette, database):
 
 
 @hookimpl
+def get_metadata(datasette, key, database, table):
+    # Datasette 0.65: the shipped table metadata, for every database holding the budget tables.
+    from .render import budget_databases
+    from .site_metadata import metadata_for_lookup
+
+    return metadata_for_lookup(key, database, budget_databases(datasette))
+
+
+@hookimpl
 def startup(datasette):
     async def inner():
-        from . import render
+        from . import render, site_metadata
         from .queries import canned_queries_for
 
         await render.remember_budget_databases(datasette)
+        # Datasette 1.0a has no get_metadata hook: metadata is stored at startup.
+        if hasattr(datasette, "set_resource_metadata"):
+            for name in render.budget_databases(datasette):
+                await site_metadata.apply_to_datasette(datasette, name)
         # Datasette 1.0a has no canned_queries hook: it takes queries through add_query().
+        # They are the plugin's own SQL, so trusted: they run with default_allow_sql off.
         if hasattr(datasette, "add_query"):
             for name in render.budget_databases(datasette):
                 db = datasette.get_database(name)
@@ -44,6 +58,7 @@ def startup(datasette):
                     await datasette.add_query(
                         name, query_name, query["sql"], title=query["title"],
                         description=query["description"], parameters=query["params"],
+                        is_trusted=True,
                     )
 
     return inner

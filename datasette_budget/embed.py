@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from datasette.utils.asgi import Response
 
 from . import charts
+from .render import budget_databases
 
 # The embed page runs only the plugin's own scripts and reads the spec from a JSON
 # data block, so it needs no inline script, eval or network access beyond itself.
@@ -141,7 +142,7 @@ async def chart_view(datasette, request):
 def _default_database(datasette, name: str) -> str | None:
     if DEFAULT_DATABASE in datasette.databases:
         return DEFAULT_DATABASE
-    for database in datasette.databases:
+    for database in sorted(budget_databases(datasette)):  # never _internal or a database without the tables
         if charts.get_chart(datasette, database, name):
             return database
     return None

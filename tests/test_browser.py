@@ -255,3 +255,19 @@ def test_embed_page_with_invalid_parameter_shows_the_error(server, page):
     # The 400 itself is expected; nothing else may fail (no CSP violation on the error page).
     page.problems = [p for p in page.problems if "HTTP 400" not in p and "status of 400" not in p]
     assert page.problems == []
+
+
+def test_filter_autocomplete_offers_the_facet_values(server, page):
+    """Datasette 1.0 offers a facet's values in the filter's value box (from data-facet-value
+    in the facet template, which the plugin overrides)."""
+    import datasette.version
+
+    if datasette.version.__version__.startswith("0."):
+        pytest.skip("Datasette 0.65's table page has no filter autocomplete")
+    page.goto(server + "/budget/summary_items")
+    datalist = page.locator("datalist#datalist-side")
+    datalist.wait_for(state="attached", timeout=15000)
+    values = datalist.locator("option").evaluate_all("options => options.map(o => o.value)")
+    assert {"收入", "支出"} <= set(values)
+    assert "undefined" not in values
+    assert page.problems == []
