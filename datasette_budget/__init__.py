@@ -88,6 +88,13 @@ def extra_template_vars(template, database, request, datasette):
     return inner
 
 
+@hookimpl
+def asgi_wrapper(datasette):
+    from .validation import facet_guard
+
+    return facet_guard
+
+
 # --- search (FTS over Chinese text) ---
 @hookimpl(trylast=True)
 def prepare_connection(conn):
