@@ -90,9 +90,9 @@ def extra_template_vars(template, database, request, datasette):
 
 @hookimpl
 def asgi_wrapper(datasette):
-    from .validation import facet_guard
+    from .validation import request_guard
 
-    return facet_guard
+    return request_guard
 
 
 # --- search (FTS over Chinese text) ---

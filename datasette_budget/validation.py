@@ -120,7 +120,8 @@ def facet_column(config) -> str:
 
 def facet_query_error(query_string: str) -> str | None:
     """The message for a ``_facet*`` parameter of a table URL that Datasette's facets
-    would fail on (JSON that does not parse, or that names no column), or None.
+    would fail on (JSON that does not parse, or that names no column; a ``_facet_size``
+    that is not ASCII digits or ``max``), or None.
 
     Datasette parses every ``_facet*`` value that starts with ``{`` as JSON for every
     facet type, so ``_facet_hierarchy={`` would otherwise be a 500 from its column facet.
@@ -128,7 +129,13 @@ def facet_query_error(query_string: str) -> str | None:
     if "_facet" not in query_string:
         return None
     for key, values in parse_qs(query_string, keep_blank_values=True).items():
-        if not key.startswith("_facet") or key == "_facet_size":
+        if not key.startswith("_facet"):
+            continue
+        if key == "_facet_size":
+            # Datasette runs int() on any value isdigit() accepts, "²" included
+            bad = [v for v in values if v not in ("", "max") and not _DIGITS.fullmatch(v)]
+            if bad:
+                return f"_facet_size must be a whole number or max; got {shown(bad[0])}."
             continue
         for value in values:
             if not value.startswith("{"):
@@ -144,20 +151,32 @@ def facet_query_error(query_string: str) -> str | None:
     return None
 
 
-def facet_guard(app):
-    """ASGI middleware: a table URL whose ``_facet*`` JSON Datasette would fail on gets a
-    400 naming the parameter, before Datasette parses it."""
+def query_string_error(query_string: str) -> str | None:
+    """The message for a query string Datasette itself would answer with a 500, or None:
+    a NUL character (SQLite refuses it in SQL text, as in ``_facet=%00`` or ``_where=%00``)
+    or a ``_facet*`` parameter it cannot parse (:func:`facet_query_error`)."""
+    if "%00" in query_string or "\x00" in query_string:
+        for key, values in parse_qs(query_string, keep_blank_values=True).items():
+            if "\x00" in key or any("\x00" in v for v in values):
+                return f"{shown(key)[1:-1]} holds a NUL character (%00), which no parameter takes."
+    return facet_query_error(query_string)
+
+
+def request_guard(app):
+    """ASGI middleware: a request Datasette would fail on (:func:`query_string_error`)
+    gets a 400 naming the parameter, before Datasette parses it."""
     from html import escape
 
     async def guarded(scope, receive, send):
-        if scope.get("type") == "http" and b"_facet" in scope.get("query_string", b""):
-            message = facet_query_error(scope["query_string"].decode("utf-8", "replace"))
+        query = scope.get("query_string", b"") if scope.get("type") == "http" else b""
+        if b"_facet" in query or b"%00" in query or b"\x00" in query:
+            message = query_string_error(query.decode("utf-8", "replace"))
             if message:
                 if scope.get("path", "").endswith(".json"):
                     body = json.dumps({"ok": False, "error": message, "status": 400}, ensure_ascii=False)
                     content_type = b"application/json; charset=utf-8"
                 else:
-                    body = f"<!DOCTYPE html><title>Invalid facet</title><p>{escape(message)}</p>"
+                    body = f"<!DOCTYPE html><title>Invalid parameter</title><p>{escape(message)}</p>"
                     content_type = b"text/html; charset=utf-8"
                 await send({"type": "http.response.start", "status": 400,
                             "headers": [(b"content-type", content_type)]})
