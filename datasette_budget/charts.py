@@ -115,7 +115,7 @@ DEFAULT_CACHE_MAX_AGE = 3600
 
 # Limits on what one chart request may cost, each a key of the plugin configuration.
 DEFAULT_LIMITS = {
-    "render_time_limit_ms": 5000,  # waiting for a renderer plus drawing, per image
+    "render_time_limit_ms": 5000,  # waiting for a free renderer, and drawing, per image
     "render_max_bytes": 5_000_000,  # largest SVG or PNG answered
     "render_workers": None,  # renderer processes (default: one per core but one, at most 2)
     "chart_max_categories": 30,  # bars; the rest are drawn as one 其他 bar with their sum

@@ -152,13 +152,13 @@ async def chart_view(datasette, request):
     else:
         limits = charts.limits(datasette, database)
         try:
-            body, ms = await render_worker.render(
+            body, ms, waited = await render_worker.render(
                 spec, fmt, time_limit_ms=limits["render_time_limit_ms"],
                 max_bytes=limits["render_max_bytes"], workers=limits["render_workers"],
             )
         except render_worker.RenderError as e:
             return _error(fmt, e.message, e.status, headers)
-        headers["Server-Timing"] = f"render;dur={ms:.1f}"
+        headers["Server-Timing"] = f"render;dur={ms:.1f}, render-queue;dur={waited:.1f}"
     if cache is not None:
         cache.put(key, body, FORMATS[fmt])
         headers["X-Budget-Cache"] = "miss"

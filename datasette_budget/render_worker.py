@@ -3,9 +3,9 @@
 vl-convert holds the GIL while it draws, so a render in the server's own process (even in
 a thread) stops every other request until it is done. Here each render goes to a worker
 process; the server only waits on a pipe. A render that passes its time limit has its worker
-killed (and replaced on the next render); an image over the size limit is refused by the
-worker. At most ``workers`` renders run at once; the others wait their turn, and the wait
-counts against the time limit.
+killed and replaced by a warm one in the background; an image over the size limit is refused
+by the worker. At most ``workers`` renders run at once; the others wait their turn, for at
+most the same time limit (then a 503, and nothing is killed).
 
     body = await render_worker.render(spec, "svg", time_limit_ms=5000, max_bytes=5_000_000)
 
@@ -173,18 +173,24 @@ def _worker_main() -> None:
 # --- the pool (in the server) --------------------------------------------------------------
 
 
+WARM_UP_SPEC = {"mark": "bar", "data": {"values": [{"a": 1}]}, "encoding": {"x": {"field": "a", "type": "quantitative"}}}
+
+
 class _Worker:
     """One renderer process. A subprocess rather than multiprocessing: it does not re-import
     the server's main module, whatever script started the server."""
 
     def __init__(self):
-        env = dict(os.environ)
-        package_parent = str(Path(__file__).resolve().parents[1])
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
+        # this file as a script: the worker imports vl-convert, not Datasette or the plugin
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "datasette_budget.render_worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+            [sys.executable, str(Path(__file__).resolve())], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         )
+
+    def warm(self) -> "_Worker":
+        """Draw a one-bar chart, so vl-convert has started before a real render."""
+        self.send({"spec": WARM_UP_SPEC, "fmt": "svg", "max_bytes": 10**7, "hold": None})
+        self.receive()
+        return self
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -229,7 +235,19 @@ class RenderPool:
                 if worker.alive():
                     return worker
                 worker.kill()
-        return _Worker()
+        return _Worker().warm()
+
+    def _replace(self, worker: _Worker, size: int) -> None:
+        """Kill a worker and start a warm one in its place, in the background, so the next
+        render does not pay for starting vl-convert."""
+        def replace():
+            worker.kill()
+            try:
+                self._give_back(_Worker().warm(), size)
+            except (EOFError, OSError):
+                pass
+
+        threading.Thread(target=replace, daemon=True, name="datasette-budget-render-restart").start()
 
     def _give_back(self, worker: _Worker, size: int) -> None:
         with self.lock:
@@ -239,39 +257,41 @@ class RenderPool:
         worker.kill()
 
     async def render(self, spec: dict, fmt: str, time_limit_ms: int, max_bytes: int,
-                     size: int, scale: float = 2.0) -> tuple[bytes, float]:
-        deadline = time.monotonic() + time_limit_ms / 1000
+                     size: int, scale: float = 2.0) -> tuple[bytes, float, float]:
+        """Wait for a free renderer (at most ``time_limit_ms``: then a 503, nothing killed),
+        then draw (at most ``time_limit_ms`` more: then the renderer is killed and replaced)."""
+        asked = time.monotonic()
         limit_text = f"render_time_limit_ms ({time_limit_ms} ms)"
         slots = self._slots(size)
         try:
             await asyncio.wait_for(slots.acquire(), timeout=time_limit_ms / 1000)
         except asyncio.TimeoutError:
             raise RenderError(
-                f"Every chart renderer stayed busy past the time limit, {limit_text}; try again shortly.", 503
+                f"Every chart renderer stayed busy for longer than {limit_text}; try again shortly.", 503
             )
+        waited = (time.monotonic() - asked) * 1000
         try:
             worker = await asyncio.to_thread(self._take)
             job = {"spec": spec, "fmt": fmt, "scale": scale, "max_bytes": max_bytes,
                    "hold": test_hold_fifo}
             try:
                 worker.send(job)
-                remaining = max(0.001, deadline - time.monotonic())
-                reply = await asyncio.wait_for(asyncio.to_thread(worker.receive), timeout=remaining)
+                reply = await asyncio.wait_for(asyncio.to_thread(worker.receive), timeout=time_limit_ms / 1000)
             except asyncio.TimeoutError:
-                await asyncio.to_thread(worker.kill)
+                self._replace(worker, size)
                 raise RenderError(
-                    f"Drawing this chart took longer than the time limit, {limit_text}; "
+                    f"Drawing this chart took longer than {limit_text}; "
                     "ask for a lower level or one document.", 503
                 )
             except (EOFError, OSError):
-                await asyncio.to_thread(worker.kill)
+                self._replace(worker, size)
                 raise RenderError("The chart renderer stopped while drawing this chart; try again.", 503)
             self._give_back(worker, size)
         finally:
             slots.release()
         kind = reply[0]
         if kind == "ok":
-            return reply[1], reply[2]
+            return reply[1], reply[2], waited
         if kind == "too_large":
             raise RenderError(
                 f"This chart's image would be {reply[1]:,} bytes, over render_max_bytes "
@@ -290,9 +310,10 @@ def default_workers() -> int:
 
 
 async def render(spec: dict, fmt: str, *, time_limit_ms: int, max_bytes: int, workers: int | None = None,
-                 scale: float = 2.0) -> tuple[bytes, float]:
-    """Render in a worker process; raises :class:`RenderError` (501 without vl-convert,
-    503 past the time limit, 400 over the size limit)."""
+                 scale: float = 2.0) -> tuple[bytes, float, float]:
+    """Render in a worker process: the bytes, the milliseconds drawing took and the
+    milliseconds spent waiting for a free renderer. Raises :class:`RenderError` (501
+    without vl-convert, 503 past the time limit, 400 over the size limit)."""
     if not images_available():
         raise RenderError(IMAGES_MISSING, 501)
     return await _pool.render(spec, fmt, time_limit_ms, max_bytes, int(workers or default_workers()), scale)
