@@ -196,12 +196,27 @@ def summarise(records: list[dict], seconds: float) -> dict:
     return out
 
 
-def measure(run, work: Path, seed: int = 1, clients: int = CLIENTS, seconds: float = SECONDS) -> dict:
+def site_metadata(run, work: Path, plugin_config: dict | None) -> Path:
+    """The site's metadata.yml, with ``plugin_config`` merged into the plugin's configuration."""
+    path = run.ROOT / "metadata.yml"
+    if not plugin_config:
+        return path
+    import yaml
+
+    meta = yaml.safe_load(path.read_text(encoding="utf-8"))
+    meta.setdefault("plugins", {}).setdefault("datasette-budget", {}).update(plugin_config)
+    out = work / "attack-metadata.json"
+    out.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return out
+
+
+def measure(run, work: Path, seed: int = 1, clients: int = CLIENTS, seconds: float = SECONDS,
+            plugin_config: dict | None = None) -> dict:
     db, big_slug = build_database(run, work, seed)
-    metadata = run.ROOT / "metadata.yml"
+    metadata = site_metadata(run, work, plugin_config)
     datasette_exe = str(Path(sys.executable).parent / "datasette")
     result: dict = {"documents": DOCUMENTS + 1, "big_document": big_slug, "clients": clients, "seconds": seconds,
-                    "chart_share": CHART_SHARE, "targets": TARGETS}
+                    "chart_share": CHART_SHARE, "targets": TARGETS, "plugin_config": plugin_config or {}}
     runs = {}
     for label, with_charts in (("without charts", False), ("with charts", True)):
         # a fresh server for each mix: an empty chart cache, nothing warm from the other mix

@@ -785,6 +785,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="loader parse processes for the 1M build")
     parser.add_argument("--skip", default="", help="comma-separated: load,pdf,facets,canned,serve,load-attack")
     parser.add_argument("--only", choices=["load-attack"], help="run this section alone")
+    parser.add_argument("--render-workers", type=int, help="load-attack: the plugin's render_workers")
     parser.add_argument("--fresh", action="store_true", help="rebuild cached databases")
     parser.add_argument("--load-1m", action="store_true",
                         help="load the 1M database from text (slow) instead of replicating the 100k one")
@@ -849,7 +850,9 @@ def main(argv: list[str] | None = None) -> int:
             from bench import attack
 
             try:
-                results["attack"] = attack.measure(sys.modules[__name__], work, seed=args.seed)
+                results["attack"] = attack.measure(
+                    sys.modules[__name__], work, seed=args.seed,
+                    plugin_config={"render_workers": args.render_workers} if args.render_workers else None)
             except Exception as e:  # report, keep the rest of the figures
                 results["attack"] = {"skipped": f"{type(e).__name__}: {e}"}
     finally:
