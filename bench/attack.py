@@ -16,7 +16,6 @@ import random
 import re
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 import urllib.parse

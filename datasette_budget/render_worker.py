@@ -45,13 +45,21 @@ IMAGES_MISSING = (
 )
 
 
+_images_available: bool | None = None
+
+
 def images_available() -> bool:
-    """Whether vl-convert can be imported (it is the ``[images]`` extra)."""
-    try:
-        import vl_convert  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether vl-convert can be imported (it is the ``[images]`` extra); asked once, since
+    a failed import searches the whole path again each time."""
+    global _images_available
+    if _images_available is None:
+        try:
+            import vl_convert  # noqa: F401
+        except ImportError:
+            _images_available = False
+        else:
+            _images_available = True
+    return _images_available
 
 
 # --- fonts (in the worker) ---------------------------------------------------------------

@@ -69,6 +69,21 @@ async def test_facet_configs_the_facet_does_not_understand_are_a_400(ds, config,
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("query,message", [
+    ("_facet=%00", "_facet holds a NUL character"),
+    ("name=%00", "name holds a NUL character"),
+    ("_facet_size=%C2%B2&_facet_hierarchy=function_code", "_facet_size must be a whole number or max; got '²'"),
+    ("_facet_date=%7B%7D", '_facet_date: A facet takes a column name or {"column": "<column>"}'),
+])
+async def test_what_datasette_itself_would_fail_on_is_a_400_naming_the_parameter(ds, query, message):
+    # Datasette 0.65 answers _facet=%00, the _facet_size and the _facet_date with a 500 (NUL in
+    # SQL text, int("²"), KeyError); a NUL is refused in every parameter alike
+    response = await ds.client.get(f"/budget/function_expenditure.json?{query}")
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+
+
+@pytest.mark.asyncio
 @pytest.mark.parametrize("extra", ["", f"&document={quote(SEED_SLUG)}", "&_where=1"],
                          ids=["rollups path", "line-table path", "line-table path, _where"])
 async def test_conflicting_filters_give_no_rows_in_the_table_and_no_money_in_the_facet(ds, extra):
