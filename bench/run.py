@@ -4,6 +4,7 @@ figure beside a baseline measured in the same run, interleaved and repeated.
     python -m bench.run                 # 10k, 100k, 1M (about 20 minutes on 2 cores)
     python -m bench.run --quick         # 10k only, fewer repeats
     python -m bench.run --sizes 10k,100k --skip serve
+    python -m bench.run --only load-attack   # one section alone (see bench/attack.py)
 
 "1M rows" means 1M rows in ``function_expenditure``, the table the hierarchy facet runs on.
 The corpus is cached in ``bench/corpus/``; so are the databases built from it (keyed by the
@@ -756,6 +757,9 @@ def report_rows(results: dict) -> list[list[str]]:
         rows.append(line)
     if serve.get("skipped"):
         rows.append(["serve", "", "skipped: " + serve["skipped"], "", "", "", ""])
+    from bench import attack
+
+    rows += attack.report_rows(results.get("attack"), verdict)
     return rows
 
 
@@ -779,7 +783,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="loader parse processes")
     parser.add_argument("--build-jobs", type=int, default=min(2, os.cpu_count() or 1),
                         help="loader parse processes for the 1M build")
-    parser.add_argument("--skip", default="", help="comma-separated: load,pdf,facets,canned,serve")
+    parser.add_argument("--skip", default="", help="comma-separated: load,pdf,facets,canned,serve,load-attack")
+    parser.add_argument("--only", choices=["load-attack"], help="run this section alone")
+    parser.add_argument("--render-workers", type=int, help="load-attack: the plugin's render_workers")
     parser.add_argument("--fresh", action="store_true", help="rebuild cached databases")
     parser.add_argument("--load-1m", action="store_true",
                         help="load the 1M database from text (slow) instead of replicating the 100k one")
@@ -810,6 +816,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     databases = args.databases = {}
     args.loading_extra = {}
+    if args.only:
+        sizes = []
+        args.skip |= {"load", "pdf", "facets", "canned", "serve"}
     try:
         for size in sizes:
             db, figures = obtain_database(size, SIZES[size], args, work, settings)
@@ -828,7 +837,7 @@ def main(argv: list[str] | None = None) -> int:
         if "facets" not in args.skip:
             for size in sizes:
                 results["facets"][size] = asyncio.run(measure_facets(size, databases[size], settings["facet_repeat"][size]))
-        largest = sizes[-1]
+        largest = sizes[-1] if sizes else None
         if "canned" not in args.skip:
             results["canned"][largest] = asyncio.run(measure_canned(largest, databases[largest], settings["canned_repeat"]))
         if "serve" not in args.skip:
@@ -837,6 +846,15 @@ def main(argv: list[str] | None = None) -> int:
                 results["serve"]["size"] = largest
             except Exception as e:  # report, keep the rest of the figures
                 results["serve"] = {"skipped": f"{type(e).__name__}: {e}"}
+        if "load-attack" not in args.skip:
+            from bench import attack
+
+            try:
+                results["attack"] = attack.measure(
+                    sys.modules[__name__], work, seed=args.seed,
+                    plugin_config={"render_workers": args.render_workers} if args.render_workers else None)
+            except Exception as e:  # report, keep the rest of the figures
+                results["attack"] = {"skipped": f"{type(e).__name__}: {e}"}
     finally:
         results["seconds"] = time.perf_counter() - started
         RESULTS.mkdir(exist_ok=True)

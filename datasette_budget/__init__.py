@@ -103,6 +103,13 @@ def extra_template_vars(template, database, request, datasette):
     return inner
 
 
+@hookimpl
+def asgi_wrapper(datasette):
+    from .validation import request_guard
+
+    return request_guard
+
+
 # --- search (FTS over Chinese text) ---
 @hookimpl(trylast=True)
 def prepare_connection(conn):

@@ -19,15 +19,13 @@ result and renders it to SVG or PNG with vl-convert. The views live in ``embed.p
 from __future__ import annotations
 
 import copy
-import re
-import threading
-import time
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import Any, Callable
 
 from datasette.database import QueryInterrupted
 from datasette.utils import derive_named_parameters
+
+from . import render_worker, validation
 
 PLUGIN = "datasette-budget"
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
@@ -114,14 +112,20 @@ DEFAULT_CHARTS: dict[str, dict[str, Any]] = {
 
 DEFAULT_CACHE_MAX_AGE = 3600
 
+# Limits on what one chart request may cost, each a key of the plugin configuration.
+DEFAULT_LIMITS = {
+    "render_time_limit_ms": 5000,  # waiting for a free renderer, and drawing, per image
+    "render_max_bytes": 5_000_000,  # largest SVG or PNG answered
+    "render_workers": None,  # renderer processes (default: one per core but one, at most 2)
+    "chart_max_categories": 30,  # bars; the rest are drawn as one 其他 bar with their sum
+    "chart_cache_size": 256,  # rendered images and specs kept per server (immutable databases)
+    "chart_cache_bytes": 64_000_000,
+}
+OTHER_LABEL = "其他"
 
-class ChartError(Exception):
+
+class ChartError(validation.InvalidParameter):
     """A request for a chart that cannot be answered; ``status`` is the HTTP status."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 # --- configuration ---------------------------------------------------------------
@@ -153,6 +157,18 @@ def charts_config(datasette, database: str | None = None) -> dict[str, dict]:
         chart["query"] = chart["query"] or name
         charts[name] = chart
     return charts
+
+
+def limits(datasette, database: str | None = None) -> dict:
+    """``DEFAULT_LIMITS`` with the configured values; a value that is not a positive whole
+    number keeps the default."""
+    config = plugin_config(datasette, database)
+    result = dict(DEFAULT_LIMITS)
+    for key in DEFAULT_LIMITS:
+        value = config.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            result[key] = value
+    return result
 
 
 def get_chart(datasette, database: str, name: str) -> dict | None:
@@ -230,11 +246,6 @@ async def can_view_query(datasette, actor, database: str, name: str) -> bool:
 # --- parameters --------------------------------------------------------------------
 
 
-def _levels_text(levels: int) -> str:
-    choices = [f"{n}（{LEVEL_NAMES[n]}）" for n in range(1, levels + 1)]
-    return "、".join(choices[:-1]) + " or " + choices[-1] if len(choices) > 1 else choices[0]
-
-
 async def resolve(datasette, database: str, name: str, args, actor) -> dict:
     """Check a chart request and return what building it needs.
 
@@ -243,10 +254,10 @@ async def resolve(datasette, database: str, name: str, args, actor) -> dict:
     ``args`` is a mapping of query-string parameters (first value of each).
     """
     if database not in datasette.databases:
-        raise ChartError(f"Database not found: {database}", 404)
+        raise ChartError(f"Database not found: {validation.shown(database)}", 404)
     chart = get_chart(datasette, database, name)
     if chart is None:
-        raise ChartError(f"No chart named {name!r} in database {database!r}", 404)
+        raise ChartError(f"No chart named {validation.shown(name)} in database {database!r}", 404)
     query = await get_canned_query(datasette, database, chart["query"], actor)
     if query is None or query["write"]:
         raise ChartError(
@@ -263,7 +274,7 @@ async def resolve(datasette, database: str, name: str, args, actor) -> dict:
     unknown = sorted(k for k in args if not k.startswith("_") and k not in accepted)
     if unknown:
         raise ChartError(
-            f"Unknown parameter {', '.join(unknown)}. "
+            f"Unknown parameter {', '.join(validation.shown(k)[1:-1] for k in unknown[:5])}. "
             f"This chart takes: {', '.join(sorted(accepted)) or 'no parameters'}."
         )
     params = {p: (args.get(p) or "").strip() for p in names}
@@ -277,36 +288,22 @@ async def resolve(datasette, database: str, name: str, args, actor) -> dict:
             if not matching:
                 known = ", ".join(d["slug"] for d in context["documents"][:10])
                 raise ChartError(
-                    f"Unknown document {slug!r}. Use a slug from the documents table"
+                    f"Unknown document {validation.shown(slug)}. Use a slug from the documents table"
                     + (f", such as: {known}." if known else ".")
                 )
             context["document"] = matching[0]
 
+    levels = int(chart["levels"] or 3)
     if "level" in params:
-        levels = int(chart["levels"] or 3)
-        raw = params["level"] or "1"
-        if not (raw.isdigit() and 1 <= int(raw) <= levels):
-            raise ChartError(
-                f"level must be {_levels_text(levels)}; got {params['level']!r}."
-            )
-        params["level"] = raw
-        context["level"] = int(raw)
+        context["level"] = validation.level(params["level"], levels)
+        params["level"] = str(context["level"])
 
     if "system" in params:
-        system = params["system"] or "department"
-        if system not in SYSTEM_NAMES:
-            raise ChartError(
-                f"system must be department（部门经济分类） or government（政府经济分类）; "
-                f"got {params['system']!r}."
-            )
-        params["system"] = system
-        context["system"] = system
+        params["system"] = context["system"] = validation.system(params["system"])
 
-    parent = (args.get("parent") or "").strip() if chart["drill"] else ""
+    parent = validation.code("parent", args.get("parent")) if chart["drill"] else None
     if parent:
         level = context["level"]
-        if not parent.isdigit():
-            raise ChartError(f"parent must be a code of digits such as 201; got {parent!r}.")
         parent_level = await _code_level(datasette, database, parent)
         if parent_level is None:
             raise ChartError(f"Unknown code {parent!r} for parent.")
@@ -314,7 +311,7 @@ async def resolve(datasette, database: str, name: str, args, actor) -> dict:
             level = parent_level + 1
             params["level"] = str(level)
             context["level"] = level
-        if level is None or parent_level >= level or parent_level >= int(chart["levels"] or 3):
+        if level is None or parent_level >= level or parent_level >= levels:
             raise ChartError(
                 f"parent {parent!r} is a {LEVEL_NAMES.get(parent_level, parent_level)}-level "
                 f"code; level must be deeper than it."
@@ -326,6 +323,7 @@ async def resolve(datasette, database: str, name: str, args, actor) -> dict:
     return {
         "name": name,
         "chart": chart,
+        "max_categories": limits(datasette, database)["chart_max_categories"],
         "database": database,
         "query": query,
         "params": params,
@@ -408,6 +406,36 @@ def _format(unit: str) -> str:
     return ",.2f" if unit == "万元" else ",.0f"
 
 
+def _measure_columns(chart: dict) -> list[str]:
+    return list(chart["values"] or {}) if chart["kind"] == "stacked" else [chart["value"]]
+
+
+def _exact(value) -> Decimal:
+    return Decimal(str(value)) if value not in (None, "") else Decimal(0)
+
+
+def group_tail(rows: list[dict], chart: dict, limit: int | None) -> list[dict]:
+    """At most ``limit`` rows: the largest ``limit - 1`` in their order, then one 其他 row
+    with the sum of the rest (exact, in 元), so the chart's total stays right.
+
+    ``group_tail(rows_of_2000_items, chart, 30)`` has 29 items and ``其他（1,971 项）``.
+    """
+    if not limit or len(rows) <= limit:
+        return rows
+    columns = _measure_columns(chart)
+    size = {id(r): abs(sum(_exact(r.get(c)) for c in columns)) for r in rows}
+    kept = {id(r) for r in sorted(rows, key=lambda r: size[id(r)], reverse=True)[: limit - 1]}
+    head = [r for r in rows if id(r) in kept]
+    tail = [r for r in rows if id(r) not in kept]
+    other: dict[str, Any] = {chart["label"]: f"{OTHER_LABEL}（{len(tail):,} 项）", "other_rows": len(tail)}
+    for column in columns:
+        total = sum(_exact(r.get(column)) for r in tail)
+        other[column] = int(total) if total == total.to_integral_value() else float(total)
+    if any(r.get("share") is not None for r in tail):
+        other["share"] = float(sum(_exact(r.get("share")) for r in tail))
+    return head + [other]
+
+
 def chart_title(resolved: dict) -> str:
     chart, context = resolved["chart"], resolved["context"]
     title = chart["title"] or resolved["query"]["title"] or chart["name"]
@@ -453,6 +481,8 @@ def build_spec(
     if chart["include"] is not None:
         order = {v: i for i, v in enumerate(chart["include"])}
         rows = sorted((r for r in rows if r.get(label_col) in order), key=lambda r: order[r[label_col]])
+
+    rows = group_tail(rows, chart, resolved.get("max_categories"))
 
     level = resolved["context"].get("level")
     can_drill = bool(chart["drill"] and drill_url and code_col and level and level < (chart["levels"] or 3))
@@ -571,69 +601,63 @@ def build_spec(
     return spec
 
 
+def cache_key(resolved: dict, fmt: str, base_url: str) -> tuple:
+    """What a chart's spec or image depends on: the resolved parameters (level normalised,
+    defaults filled in), not the raw URL, and the site's address (bars link to it)."""
+    return (resolved["database"], resolved["name"], fmt, base_url,
+            tuple(sorted(resolved["params"].items())), resolved["context"].get("parent"))
+
+
+class ChartCache:
+    """A bounded LRU of rendered charts: at most ``entries`` items and ``max_bytes`` bytes,
+    so distinct URLs cannot exhaust memory."""
+
+    def __init__(self, entries: int, max_bytes: int):
+        from collections import OrderedDict
+
+        self.entries, self.max_bytes = entries, max_bytes
+        self.items: "OrderedDict[tuple, tuple[bytes, str]]" = OrderedDict()
+        self.bytes = 0
+        self.hits = self.misses = 0
+
+    def get(self, key):
+        item = self.items.get(key)
+        if item is None:
+            self.misses += 1
+            return None
+        self.items.move_to_end(key)
+        self.hits += 1
+        return item
+
+    def put(self, key, body: bytes, content_type: str) -> None:
+        if len(body) > self.max_bytes:
+            return
+        if key in self.items:
+            self.bytes -= len(self.items.pop(key)[0])
+        self.items[key] = (body, content_type)
+        self.bytes += len(body)
+        while len(self.items) > self.entries or self.bytes > self.max_bytes:
+            _, (old, _) = self.items.popitem(last=False)
+            self.bytes -= len(old)
+
+
+def chart_cache(datasette, database: str) -> ChartCache | None:
+    """The server's chart cache, for an immutable database only (a mutable one can change
+    under the same parameters)."""
+    db = datasette.get_database(database)
+    if db.is_mutable or db.is_memory:
+        return None
+    cache = datasette.__dict__.get("_budget_chart_cache")
+    if cache is None:
+        config = limits(datasette)
+        cache = datasette._budget_chart_cache = ChartCache(config["chart_cache_size"], config["chart_cache_bytes"])
+    return cache
+
+
 # --- rendering ----------------------------------------------------------------------
 
-_fonts_lock = threading.Lock()
-_fonts_done = False
-FONT_DIRECTORIES = (
-    "/usr/share/fonts/opentype/noto",
-    "/usr/share/fonts/truetype/noto",
-    "/usr/share/fonts/opentype",
-    "/usr/share/fonts/truetype",
-    "/usr/local/share/fonts",
-    "~/.local/share/fonts",
-    "~/.fonts",
-)
-_CJK_FONT = re.compile(r"(CJK|SourceHan|wqy|WenQuanYi|DroidSansFallback|NotoSansSC)", re.I)
-
-
-def cjk_font_directories(extra: tuple[str, ...] = ()) -> list[str]:
-    """Directories that hold a CJK font (fonts-noto-cjk on Debian puts them in
-    /usr/share/fonts/opentype/noto)."""
-    found = []
-    for base in tuple(extra) + FONT_DIRECTORIES:
-        root = Path(base).expanduser()
-        if not root.is_dir():
-            continue
-        for path in root.rglob("*"):
-            if path.suffix.lower() in (".ttc", ".otf", ".ttf") and _CJK_FONT.search(path.name):
-                if str(path.parent) not in found:
-                    found.append(str(path.parent))
-    return found
-
-
-def ensure_fonts(extra: tuple[str, ...] = ()) -> list[str]:
-    """Register CJK font directories with vl-convert once per process."""
-    global _fonts_done
-    import vl_convert
-
-    with _fonts_lock:
-        if _fonts_done:
-            return []
-        directories = cjk_font_directories(extra)
-        for directory in directories:
-            vl_convert.register_font_directory(directory)
-        _fonts_done = True
-        return directories
-
-
-def _vl_version() -> str:
-    import vl_convert
-
-    versions = [v for v in vl_convert.get_vegalite_versions() if v.startswith("6.")]
-    return max(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
-
-
-def render(spec: dict, fmt: str, scale: float = 2.0) -> tuple[bytes, float]:
-    """Render a spec to ``svg`` or ``png``; returns the bytes and the milliseconds taken."""
-    import vl_convert
-
-    ensure_fonts()
-    started = time.perf_counter()
-    if fmt == "svg":
-        body = vl_convert.vegalite_to_svg(spec, vl_version=_vl_version()).encode("utf-8")
-    elif fmt == "png":
-        body = vl_convert.vegalite_to_png(spec, vl_version=_vl_version(), scale=scale)
-    else:
-        raise ValueError(fmt)
-    return body, (time.perf_counter() - started) * 1000
+# In worker processes (render_worker.py); these names stay for callers of this module.
+cjk_font_directories = render_worker.cjk_font_directories
+ensure_fonts = render_worker.ensure_fonts
+render = render_worker.render_here
+_vl_version = render_worker._vl_version

@@ -3,15 +3,25 @@ tables, and links to its rows.
 
 - ``/-/budget/documents``: HTML, every budget database (``?_database=budget`` for one)
 - ``/-/budget/documents.json``: the same as JSON
+
+Paginated: ``_size`` documents a page (default 100), ``_next`` from the previous page's
+``next`` link. The query runs under Datasette's ``sql_time_limit_ms``; past it the page is
+a 400 that names the limit, as Datasette's own views answer.
 """
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from datasette.database import QueryInterrupted
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 
+from . import validation
 from .comparisons import CONSOLIDATES
+from .embed import cors_headers
+
+PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
 
 # Line tables linked from each document, with their labels.
 ROW_LINKS = [
@@ -48,8 +58,12 @@ select
   (select count(*) from document_tables t where t.document = d.slug and t.status != 'missing') as tables_found,
   (select count(*) from document_tables t where t.document = d.slug and t.status = 'missing') as tables_missing,
   (select group_concat(p.slug, ', ') from documents p where {CONSOLIDATES}) as consolidated_in
-from documents d
-order by d.department, d.year, d.level, d.phase
+from (
+  select * from documents
+  order by department, year, level, phase, slug
+  limit :limit offset :offset
+) d
+order by d.department, d.year, d.level, d.phase, d.slug
 """
 
 
@@ -66,11 +80,16 @@ def _link(datasette, database: str, table: str, slug: str) -> str:
     return datasette.urls.table(database, table) + "?" + urlencode({"document": slug})
 
 
-async def database_documents(datasette, database: str) -> list[dict]:
+async def database_documents(datasette, database: str, size: int = PAGE_SIZE, offset: int = 0) -> dict:
+    """One page of a database's documents: ``{"documents", "count", "next"}``.
+
+    Raises QueryInterrupted past ``sql_time_limit_ms``.
+    """
     db = datasette.get_database(database)
     tables = set(await db.table_names())
     columns = set(await db.table_columns("documents"))
-    result = await db.execute(documents_sql(columns, tables))
+    count = (await db.execute("select count(*) from documents")).rows[0][0]
+    result = await db.execute(documents_sql(columns, tables), {"limit": size, "offset": offset})
     documents = []
     for row in result.rows:
         doc = dict(row)
@@ -87,12 +106,14 @@ async def database_documents(datasette, database: str) -> list[dict]:
             for query, label in QUERY_LINKS
         ]
         # a source URL is the publisher's word: link it only when it is a web address
-        doc["source_href"] = doc["source_url"] if (doc["source_url"] or "").startswith(("http://", "https://")) else None
+        doc["source_href"] = validation.web_url(doc["source_url"])
         doc["checks_url"] = _link(datasette, database, "checks", slug) if "checks" in tables else None
         doc["unparsed_url"] = _link(datasette, database, "unparsed", slug)
         doc["tables_url"] = _link(datasette, database, "document_tables", slug)
         documents.append(doc)
-    return documents
+    following = offset + size
+    return {"documents": documents, "count": count, "offset": offset,
+            "next": str(following) if following < count else None}
 
 
 async def _can_view(datasette, actor, database: str) -> bool:
@@ -106,30 +127,64 @@ async def _can_view(datasette, actor, database: str) -> bool:
     return visible
 
 
+def _page_url(datasette, format: str | None, params: dict) -> str:
+    return datasette.urls.path("/-/budget/documents" + (format or "")) + ("?" + urlencode(params) if params else "")
+
+
 async def documents_view(datasette, request):
     from .render import budget_databases
 
-    wanted = request.args.get("_database")
+    format = request.url_vars.get("format")
+    headers = cors_headers(datasette, {}) if format else {}
+
+    def error(message: str, status: int) -> Response:
+        if format:
+            return Response.json({"ok": False, "error": message, "status": status}, status=status, headers=headers)
+        return Response.text(message, status=status)
+
+    try:
+        wanted = validation.single(request.args, "_database")
+        size = validation.natural("_size", validation.single(request.args, "_size"), default=PAGE_SIZE,
+                                  low=1, high=MAX_PAGE_SIZE)
+        offset = validation.natural("_next", validation.single(request.args, "_next"), default=0,
+                                    help="the next link of the page before")
+    except validation.InvalidParameter as e:
+        return error(e.message, e.status)
     names = sorted(budget_databases(datasette))
     if wanted:
         if wanted not in names:
-            message = f"No budget database named {wanted!r}" + (f"; try {', '.join(names)}." if names else ".")
-            if request.url_vars.get("format"):
-                return Response.json({"ok": False, "error": message}, status=404)
-            return Response.text(message, status=404)
+            return error(f"No budget database named {validation.shown(wanted)}"
+                         + (f"; try {', '.join(names)}." if names else "."), 404)
         names = [wanted]
+    elif offset:
+        # _next pages through one database
+        return error("_next needs _database, as in the page's next link.", 400)
     databases = []
     for name in names:
         if not await _can_view(datasette, request.actor, name):
             continue
-        databases.append({"name": name, "url": datasette.urls.database(name),
-                          "documents": await database_documents(datasette, name)})
-    if request.url_vars.get("format"):
-        return Response.json({"ok": True, "databases": databases})
+        try:
+            page = await database_documents(datasette, name, size, offset)
+        except QueryInterrupted:
+            limit = getattr(datasette, "sql_time_limit_ms", None) or datasette.setting("sql_time_limit_ms")
+            return error(
+                f"Listing the documents of {name} took longer than sql_time_limit_ms ({limit} ms); "
+                "ask for fewer with _size, or raise the limit with --setting sql_time_limit_ms.", 400
+            )
+        next_params = {"_database": name, "_next": page["next"]}
+        if size != PAGE_SIZE:
+            next_params["_size"] = size
+        databases.append({
+            "name": name, "url": datasette.urls.database(name), **page,
+            "next_url": _page_url(datasette, format, next_params) if page["next"] else None,
+        })
+    if format:
+        return Response.json({"ok": True, "databases": databases}, headers=headers)
     html = await datasette.render_template(
         "budget_documents.html",
-        {"databases": databases, "json_url": datasette.urls.path("/-/budget/documents.json")
-         + (("?" + urlencode({"_database": wanted})) if wanted else "")},
+        {"databases": databases, "json_url": _page_url(datasette, ".json", {
+            k: v for k, v in {"_database": wanted, "_size": size if size != PAGE_SIZE else None,
+                              "_next": offset or None}.items() if v})},
         request=request,
     )
     return Response.html(html)

@@ -10,14 +10,13 @@ Every chart named after a canned query is that query's chart, so
 
 from __future__ import annotations
 
-import asyncio
 import json
 from html import escape
 from urllib.parse import urlencode
 
 from datasette.utils.asgi import Response
 
-from . import charts
+from . import charts, render_worker, validation
 from .render import budget_databases
 
 # The embed page runs only the plugin's own scripts and reads the spec from a JSON
@@ -43,7 +42,8 @@ def routes():
 
 
 def _args(request) -> dict:
-    return {key: request.args.get(key) for key in request.args.keys()}
+    """One value per parameter; a parameter given twice with different values is a 400."""
+    return {key: validation.single(request.args, key) for key in request.args.keys()}
 
 
 def _public_params(resolved: dict) -> dict:
@@ -89,8 +89,17 @@ def _drill(datasette, request, resolved: dict, target: str):
     return url
 
 
+def cors_headers(datasette, headers: dict) -> dict:
+    """Datasette's own CORS headers when it runs with ``--cors``, none otherwise."""
+    if getattr(datasette, "cors", False):
+        from datasette.utils import add_cors_headers
+
+        add_cors_headers(headers)
+    return headers
+
+
 def _headers(datasette, database: str | None) -> dict:
-    headers = {"Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
+    headers = cors_headers(datasette, {"X-Content-Type-Options": "nosniff"})
     if database and database in datasette.databases:
         headers["Cache-Control"] = charts.cache_control(datasette, database)
     return headers
@@ -105,6 +114,18 @@ def _error_svg(message: str) -> str:
     )
 
 
+def _error(fmt: str, message: str, status: int, headers: dict) -> Response:
+    headers = dict(headers, **{"Cache-Control": "no-store"})
+    if fmt == "svg":
+        return Response(_error_svg(message), status=status, headers=headers, content_type=FORMATS["svg"])
+    if fmt == "vegalite":
+        return Response(
+            json.dumps({"ok": False, "error": message, "status": status}, ensure_ascii=False),
+            status=status, headers=headers, content_type=FORMATS["vegalite"],
+        )
+    return Response.text(message, status=status, headers=headers)
+
+
 async def chart_view(datasette, request):
     database = request.url_vars["database"]
     name = request.url_vars["chart"]
@@ -112,30 +133,36 @@ async def chart_view(datasette, request):
     headers = _headers(datasette, database)
     try:
         resolved = await charts.resolve(datasette, database, name, _args(request), request.actor)
+    except validation.InvalidParameter as e:
+        return _error(fmt, e.message, e.status, headers)
+    if fmt != "vegalite" and not render_worker.images_available():
+        return _error(fmt, render_worker.IMAGES_MISSING, 501, headers)
+    cache = charts.chart_cache(datasette, database)
+    key = charts.cache_key(resolved, fmt, datasette.absolute_url(request, "/"))
+    cached = cache.get(key) if cache is not None else None
+    if cached is not None:
+        headers["X-Budget-Cache"] = "hit"
+        return Response(cached[0], headers=headers, content_type=cached[1])
+    try:
         rows = await charts.run(datasette, resolved)
-    except charts.ChartError as e:
-        headers["Cache-Control"] = "no-store"
-        if fmt == "svg":
-            return Response(_error_svg(e.message), status=e.status, headers=headers,
-                            content_type=FORMATS["svg"])
-        if fmt == "vegalite":
-            return Response(
-                json.dumps({"ok": False, "error": e.message, "status": e.status}, ensure_ascii=False),
-                status=e.status,
-                headers=headers,
-                content_type=FORMATS["vegalite"],
-            )
-        return Response.text(e.message, status=e.status, headers=headers)
-
+    except validation.InvalidParameter as e:
+        return _error(fmt, e.message, e.status, headers)
     spec = charts.build_spec(resolved, rows, drill_url=_drill(datasette, request, resolved, "embed"))
     if fmt == "vegalite":
-        return Response(
-            json.dumps(spec, ensure_ascii=False, indent=2),
-            headers=headers,
-            content_type=FORMATS["vegalite"],
-        )
-    body, ms = await asyncio.to_thread(charts.render, spec, fmt)
-    headers["Server-Timing"] = f"render;dur={ms:.1f}"
+        body = json.dumps(spec, ensure_ascii=False, indent=2).encode("utf-8")
+    else:
+        limits = charts.limits(datasette, database)
+        try:
+            body, ms, waited = await render_worker.render(
+                spec, fmt, time_limit_ms=limits["render_time_limit_ms"],
+                max_bytes=limits["render_max_bytes"], workers=limits["render_workers"],
+            )
+        except render_worker.RenderError as e:
+            return _error(fmt, e.message, e.status, headers)
+        headers["Server-Timing"] = f"render;dur={ms:.1f}, render-queue;dur={waited:.1f}"
+    if cache is not None:
+        cache.put(key, body, FORMATS[fmt])
+        headers["X-Budget-Cache"] = "miss"
     return Response(body, headers=headers, content_type=FORMATS[fmt])
 
 
@@ -188,7 +215,8 @@ async def chart_context(datasette, request, resolved: dict, rows: list, target: 
         "svg_url": svg_url,
         "png_url": png_url,
         "sources": [
-            {"title": d.get("title") or d.get("slug"), "url": d.get("source_url")} for d in sources[:5]
+            {"title": d.get("title") or d.get("slug"), "url": validation.web_url(d.get("source_url"))}
+            for d in sources[:5]
         ],
         "more_sources": max(0, len(sources) - 5),
         "iframe_snippet": (
@@ -217,14 +245,14 @@ def _embed_error(datasette, message: str, status: int) -> Response:
 
 async def embed_view(datasette, request):
     name = request.url_vars["chart"]
-    args = _args(request)
-    database = args.pop("_database", None) or _default_database(datasette, name)
-    if database is None:
-        return _embed_error(datasette, f"No chart named {name!r}.", 404)
     try:
+        args = _args(request)
+        database = args.pop("_database", None) or _default_database(datasette, name)
+        if database is None:
+            return _embed_error(datasette, f"No chart named {validation.shown(name)}.", 404)
         resolved = await charts.resolve(datasette, database, name, args, request.actor)
         rows = await charts.run(datasette, resolved)
-    except charts.ChartError as e:
+    except validation.InvalidParameter as e:
         return _embed_error(datasette, e.message, e.status)
     context = await chart_context(datasette, request, resolved, rows, target="embed", fit=True)
     html = await datasette.render_template("budget_embed.html", {"chart": context}, request=request)
@@ -241,7 +269,7 @@ async def query_page_chart(datasette, request, database: str, query_name: str) -
     try:
         resolved = await charts.resolve(datasette, database, chart["name"], _args(request), request.actor)
         rows = await charts.run(datasette, resolved)
-    except charts.ChartError as e:
+    except validation.InvalidParameter as e:
         if e.status == 404:
             return None
         return {"error": e.message, "title": chart.get("title") or chart["name"]}

@@ -11,13 +11,23 @@ from __future__ import annotations
 from datasette.database import QueryInterrupted
 from datasette.facets import Facet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
+from datasette.utils.asgi import BadRequest
 
-from . import rollups
+from . import rollups, validation
 from .amounts import sql_exact, sql_sum
 from .classification import LEVEL_NAMES
 from .config import plugin_config
 
 DEFAULT_AMOUNT_COLUMNS = ("total", "amount")
+# Arguments that change what a table page shows but not which rows it has: with only these
+# (and the drill itself) the facet may read the load-time rollups. Any other argument,
+# known or not, sends the facet to the line table, which agrees with the table by construction.
+ROW_NEUTRAL_ARGS = frozenset({
+    "_facet", "_facet_size", "_facet_hierarchy", "_facet_array", "_facet_date", "_sort", "_sort_desc",
+    "_size", "_next", "_labels", "_nolabels", "_shape", "_json", "_json_infinity", "_col", "_nocol",
+    "_nofacet", "_nocount", "_nosuggest", "_trace", "_extra", "_timelimit", "_ttl", "_stream", "_dl",
+    "_context", "_hash",
+})
 
 
 def level_columns(column: str, columns: list[str], configured: dict | None = None) -> list[str]:
@@ -56,7 +66,10 @@ class HierarchyFacet(Facet):
 
     async def facet_results(self):
         facet_results, timed_out = [], []
-        configs = self.get_configs()
+        try:
+            configs = self.get_configs()
+        except ValueError:  # JSON that does not parse; the message is validation's
+            raise BadRequest(validation.facet_query_error(self.request.query_string) or "Invalid _facet")
         if not configs:
             # Datasette asks every facet class on every table page: cost nothing when unused.
             return facet_results, timed_out
@@ -69,9 +82,19 @@ class HierarchyFacet(Facet):
         facet_size = self.get_facet_size()
         for source_and_config in configs:
             source = source_and_config["source"]
-            column = source_and_config["config"].get("column") or source_and_config["config"]["simple"]
+            try:
+                column = validation.facet_column(source_and_config["config"])
+            except validation.InvalidParameter as e:
+                if source == "request":
+                    raise BadRequest(f"_facet_hierarchy: {e.message}")
+                continue
             levels = level_columns(column, columns, config.get("hierarchies"))
             if not levels:
+                if source == "request":
+                    raise BadRequest(
+                        f"_facet_hierarchy: {validation.shown(column)} is not a code hierarchy of this table"
+                        " (it needs level columns such as function_class, function_section, function_code)."
+                    )
                 continue
             selected = self._selected(levels)
             depth = min(len(selected), len(levels) - 1)
@@ -149,13 +172,15 @@ class HierarchyFacet(Facet):
             return False
         if len(selected) >= len(levels):
             return False
+        args = self.request.args
+        for level, _ in selected:
+            # one value, in one form: function_class=201&function_class=208 selects no row
+            given = args.getlist(level) + args.getlist(f"{level}__exact")
+            if len(given) != 1:
+                return False
         drill = {level for level, _ in selected} | {f"{level}__exact" for level, _ in selected}
-        for key in self.request.args:
-            if key in drill:
-                continue
-            if not key.startswith("_") or key in ("_search", "_where", "_through") or key.startswith(
-                ("_search_", "_filter")
-            ):
+        for key in args:
+            if key not in drill and key not in ROW_NEUTRAL_ARGS:
                 return False
         db = self.ds.get_database(self.database)
         if not await db.table_exists("rollups"):
