@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import json
+import os
 import re
 import sqlite3
 import time
@@ -137,6 +138,10 @@ DOCUMENT_TABLE_COLUMNS = {
 }
 COMMIT_SECONDS = 1.0
 COMMIT_DOCUMENTS = 500
+# For tests only: "K:PATH" commits after every document and, once K documents are committed
+# and the next one is written but not committed, blocks reading the FIFO at PATH until its
+# writer closes it. A test that holds the FIFO open knows where the loader is when it kills it.
+TEST_PAUSE_ENV = "DATASETTE_BUDGET_TEST_PAUSE"
 CODE_COLUMNS = {"code": str, "name": str, "level": int, "parent": str, "verified": int, "source": str}
 
 
@@ -210,6 +215,10 @@ class Batch:
         self.db: sqlite_utils.Database | None = None  # opened by the first write
         self.pending: list[dict] = []  # report entries written since the last commit
         self.started = 0.0
+        self.committed = 0  # documents committed so far
+        pause = os.environ.get(TEST_PAUSE_ENV)
+        self.pause = (int(pause.split(":", 1)[0]), pause.split(":", 1)[1]) if pause else None
+        self.group = 1 if pause else COMMIT_DOCUMENTS  # documents per commit at most
 
     def write(self, prepared: Prepared, source_url: str | None) -> dict:
         if self.db is None:
@@ -219,7 +228,12 @@ class Batch:
             conn.execute("begin immediate")
             conn.in_batch = conn.holding = True
             self.started = time.monotonic()
-        return write_document(self.db, prepared, source_url)
+        counts = write_document(self.db, prepared, source_url)
+        if self.pause and self.pause[0] == self.committed:
+            with open(self.pause[1], "rb") as fifo:  # returns once the test's end is open
+                fifo.read()  # and this once it is closed: the test kills the loader first
+            self.pause = None
+        return counts
 
     @property
     def open(self) -> bool:
@@ -227,7 +241,7 @@ class Batch:
 
     def due(self) -> bool:
         return self.open and (time.monotonic() - self.started >= COMMIT_SECONDS
-                              or len(self.pending) >= COMMIT_DOCUMENTS)
+                              or len(self.pending) >= self.group)
 
     def commit(self) -> tuple[list[dict], str | None]:
         """Commit; returns the entries committed (or lost) and the error, if the commit failed."""
@@ -242,6 +256,7 @@ class Batch:
             conn.rollback()
             conn.schema_ready = False
             return entries, str(e)
+        self.committed += len(entries)
         return entries, None
 
 

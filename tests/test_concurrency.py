@@ -6,12 +6,14 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
+import threading
 
 import pytest
 
 from conftest import SEED, SEED_SLUG, load
 from corpus import department_copy, department_names
+
+from datasette_budget.loader import TEST_PAUSE_ENV
 
 DOCUMENT_TABLES = [
     "document_tables", "summary_items", "function_income", "function_expenditure", "function_budget_expenditure",
@@ -95,30 +97,41 @@ def test_two_processes_loading_into_the_same_file(tmp_path, clean_counts):
 
 
 def test_load_killed_halfway_leaves_only_complete_documents(tmp_path, clean_counts):
-    # documents are committed in groups of about a second's work: enough of them that the
-    # kill lands after the first group and well before the last
-    names = department_names(60)
+    # The loader's test setting commits after every document and, with 3 committed and the
+    # 4th written but not committed, blocks reading a FIFO this test holds open: the kill
+    # lands there, whatever the machine's speed.
+    names = department_names(6)
     folder = department_folder(tmp_path / "many", names)
     db_path = tmp_path / "killed.db"
-    process = subprocess.Popen(load_command(db_path, folder), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    fifo = tmp_path / "pause"
+    os.mkfifo(fifo)
+    env = {**os.environ, TEST_PAUSE_ENV: f"3:{fifo}"}
+    process = subprocess.Popen(load_command(db_path, folder), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=env)
+
+    def unblock_if_loader_exits():
+        # a loader that ends without pausing must not leave this test waiting on the FIFO
+        process.wait()
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+
+    watcher = threading.Thread(target=unblock_if_loader_exits, daemon=True)
+    watcher.start()
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if db_path.exists() and slugs(db_path):
-                    break
-            except sqlite3.OperationalError:
-                pass  # the schema is still being created, or the file is locked
-            time.sleep(0.02)
+        held = os.open(fifo, os.O_WRONLY)  # returns once the loader has opened it to read
+        assert process.poll() is None, "the loader ended before its pause"
         os.kill(process.pid, signal.SIGKILL)
+        os.close(held)
     finally:
         process.wait(timeout=60)
+        watcher.join()
     assert process.returncode == -signal.SIGKILL
     assert integrity(db_path) == "ok"  # opening the file rolls back the killed transaction
+    # the three committed documents, whole; not the fourth, written but not committed
     present = slugs(db_path)
-    assert 1 <= len(present) < len(names), "the load was not interrupted halfway"
+    assert present == sorted(f"{name}-2021-部门预算" for name in names[:3])
     for slug in present:
         assert counts(db_path, slug) == clean_counts, slug
+    assert counts(db_path, f"{names[3]}-2021-部门预算") == {t: 0 for t in DOCUMENT_TABLES}
     conn = sqlite3.connect(db_path)
     try:
         # no row of any table belongs to a document that is not in documents
