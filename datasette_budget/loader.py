@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sqlite3
+import stat
 import time
 from collections import deque
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from datasette.utils import escape_sqlite
 
 from . import classification, comparisons
 from .disclosure import Disclosure, read_disclosure
-from .documents import DocumentError
+from .documents import DEFAULT_MAX_FILE_SIZE, DocumentError, not_regular
 from .tables import FUNDS, ParsedTable
 
 EXPENDITURE_AMOUNTS = [
@@ -618,30 +619,57 @@ def code_rows(doc: Disclosure) -> list[tuple[str, list[dict], bool]]:
     return out
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named directly, and the files inside named folders (sorted, hidden ones skipped)."""
+def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[dict]]:
+    """The regular files named directly, and those inside named folders (sorted, hidden ones
+    skipped); and every other path met, with the sentence that says why it was skipped: a
+    folder that cannot be listed, a FIFO or device, a broken link, a link back to a folder
+    already read. Nothing is opened but folders."""
     files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith(".")))
+    skipped: list[dict] = []
+    folders: set[tuple[int, int]] = set()
+
+    def skip(path: Path, error: str) -> None:
+        skipped.append({"file": str(path), "error": error})
+
+    def visit(path: Path) -> None:
+        try:
+            info = path.stat()
+        except OSError as e:
+            return skip(path, f"{path}: cannot be read ({e.strerror}); expected a budget disclosure file or a folder of them")
+        if stat.S_ISREG(info.st_mode):
+            files.append(path)
+        elif not stat.S_ISDIR(info.st_mode):
+            skip(path, not_regular(path, info.st_mode))
+        elif (info.st_dev, info.st_ino) in folders:
+            skip(path, f"{path}: is a link to a folder already read, so it was not read again")
         else:
-            files.append(p)
-    return files
+            folders.add((info.st_dev, info.st_ino))
+            try:
+                with os.scandir(path) as entries:
+                    names = sorted(e.name for e in entries if not e.name.startswith("."))
+            except OSError as e:
+                return skip(path, f"{path}: the folder cannot be read ({e.strerror}), so none of its files were loaded")
+            for name in names:
+                visit(path / name)
+
+    for p in map(Path, paths):
+        visit(p)
+    return files, skipped
 
 
 def _prepare(args) -> tuple[Path, Prepared | None, str | None]:
-    path, extractor = args
+    path, extractor, max_size = args
     try:
-        return path, prepare(read_disclosure(path, extractor)), None
+        return path, prepare(read_disclosure(path, extractor, max_size)), None
     except DocumentError as e:
         return path, None, str(e)
 
 
-def prepared_in_order(files: list[Path], extractor: str, jobs: int) -> Iterator[tuple]:
+def prepared_in_order(files: list[Path], extractor: str, jobs: int, max_size: int | None) -> Iterator[tuple]:
     """(path, prepared, error) per file, in order. With ``jobs > 1`` files are read and
     checked in worker processes, at most ``4 × jobs`` ahead of the writer, so memory stays
     flat however long the batch."""
-    tasks = ((f, extractor) for f in files)
+    tasks = ((f, extractor, max_size) for f in files)
     if jobs <= 1 or len(files) <= 1:
         yield from map(_prepare, tasks)
         return
@@ -663,16 +691,19 @@ def load_paths(
     source_url: str | None = None,
     extractor: str = "auto",
     jobs: int = 1,
+    max_file_size: int | None = DEFAULT_MAX_FILE_SIZE,
     on_document: Callable[[dict], None] | None = None,
 ) -> dict:
     """Load every file into ``db_path``; each document is written whole or not at all.
 
-    ``load_paths("budget.db", ["data/documents"])`` returns ``{"loaded": [...], "failed": [...]}``.
-    A file that fails is reported and does not stop the batch, nor undo other files.
-    Documents are committed in groups (:class:`Batch`); ``loaded`` lists committed ones only.
+    ``load_paths("budget.db", ["data/documents"])`` returns ``{"files": 2, "loaded": [...],
+    "failed": [...], "skipped": [...]}``: the regular files found, and an entry per file
+    committed, per file that failed and per path skipped (:func:`expand_paths`). A file that
+    fails is reported and does not stop the batch, nor undo other files. Documents are
+    committed in groups (:class:`Batch`); ``loaded`` lists committed ones only.
     """
-    files = expand_paths(paths)
-    report: dict = {"loaded": [], "failed": []}
+    files, skipped = expand_paths(paths)
+    report: dict = {"files": len(files), "loaded": [], "failed": [], "skipped": skipped}
     batch = Batch(db_path)  # opens the database with the first document that parses
 
     def settle() -> None:
@@ -684,7 +715,7 @@ def load_paths(
             report["loaded"].extend(entries)
 
     try:
-        for path, prepared, error in prepared_in_order(files, extractor, jobs):
+        for path, prepared, error in prepared_in_order(files, extractor, jobs, max_file_size):
             if error:
                 entry = {"file": str(path), "error": error}
                 report["failed"].append(entry)

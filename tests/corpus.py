@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,6 +96,19 @@ def write_corpus(folder: Path) -> dict[str, Path]:
         path = folder / name
         path.write_bytes(data)
         paths[case] = path
+    return paths
+
+
+def write_special(folder: Path) -> dict[str, Path]:
+    """Paths that are not disclosures to read: a FIFO (opening it to read waits for a writer)
+    and files larger than the loader reads, made sparse so that they take no disk. /dev/zero
+    needs no making."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"fifo": folder / "pipe.txt", "oversize": folder / "huge.pdf", "long_text": folder / "long.txt"}
+    os.mkfifo(paths["fifo"])
+    for case, size in (("oversize", 201 * 2**20), ("long_text", 50 * 2**20)):
+        with open(paths[case], "wb") as f:
+            f.truncate(size)
     return paths
 
 

@@ -1,12 +1,16 @@
 """Bad input never corrupts the database: a one-sentence error and exit 1 for files that are
 not disclosures, a warning naming file, page and line for damaged ones, and nothing lost
 from the seed. The corpus is generated from the seed (tests/corpus.py)."""
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
 from conftest import SEED, SEED_SLUG, load
-from corpus import STRAY_LINE, TRUNCATED_LINE, department_copy, sha256, write_corpus
+from corpus import STRAY_LINE, TRUNCATED_LINE, department_copy, sha256, write_corpus, write_special
 
 from datasette_budget.disclosure import read_disclosure
 from datasette_budget.tables import PAGE_NUMBER_RE, UNIT_RE
@@ -44,6 +48,115 @@ def test_not_a_disclosure_is_one_sentence_exit_1_database_byte_identical(corpus,
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1
     assert corpus[case].name in errors[0] and expected in errors[0]
+    assert sha256(loaded_db) == before
+
+
+@pytest.fixture(scope="module")
+def special(tmp_path_factory):
+    return write_special(tmp_path_factory.mktemp("special"))
+
+
+def errors_of(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("error:")]
+
+
+NOT_REGULAR = "not a regular file; expected the text or PDF of a budget disclosure"
+
+
+@pytest.mark.parametrize("case, error", [
+    ("fifo", "{path}: is a named pipe (FIFO), " + NOT_REGULAR),
+    ("/dev/zero", "{path}: is a character device, " + NOT_REGULAR),
+])
+def test_a_path_that_is_not_a_regular_file_is_refused_by_name_unopened(special, loaded_db, case, error):
+    # a FIFO opened to read would wait for a writer for ever, /dev/zero never ends
+    path = special.get(case) or case
+    before = sha256(loaded_db)
+    result = load(loaded_db, path, extra=("--no-progress",))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"Found no file to load into {loaded_db}: 1 path skipped.",
+        "error: " + error.format(path=path),
+    ]
+    assert sha256(loaded_db) == before
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(special, loaded_db):
+    before = sha256(loaded_db)
+    result = load(loaded_db, special["oversize"])
+    assert result.exit_code == 1
+    assert errors_of(result.output) == [
+        f"error: {special['oversize']}: is 201 MB, over the 200 MB limit of --max-file-size; expected the "
+        "text or PDF of one budget disclosure"]
+    assert f"Loaded 0 of 1 documents into {loaded_db}." in result.output
+    # the limit is the user's to set
+    result = load(loaded_db, SEED, extra=("--max-file-size", "20K"))
+    assert errors_of(result.output) == [
+        f"error: {SEED}: is 27.6 KB, over the 20 KB limit of --max-file-size; expected the text or PDF of one "
+        "budget disclosure"]
+    assert sha256(loaded_db) == before
+
+
+def test_fifty_megabytes_of_text_is_refused_without_reading_it(special, loaded_db):
+    # a text file is the text itself: 50 MB is thousands of disclosures' worth, and parsing
+    # it whole took 1.1 GB of memory
+    before = sha256(loaded_db)
+    result = load(loaded_db, special["long_text"])
+    assert result.exit_code == 1
+    assert errors_of(result.output) == [
+        f"error: {special['long_text']}: is 50 MB of text, more than the 5 MB read as one document; expected "
+        "the text of one budget disclosure per file"]
+    assert sha256(loaded_db) == before
+
+
+def test_a_folder_reports_every_path_it_skipped(tmp_path, loaded_db):
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    os.mkfifo(folder / "b-pipe.txt")
+    os.symlink("a-loop", folder / "a-loop")
+    os.symlink(".", folder / "c-up")  # back to downloads itself: not read twice
+    (folder / ".hidden.txt").write_text("not read")
+    good = folder / "d-good.txt"
+    good.write_text(department_copy("郑州市民政局"), encoding="utf-8")
+    result = load(loaded_db, folder, extra=("--no-progress",))
+    assert result.exit_code == 1
+    assert errors_of(result.output) == [
+        f"error: {folder / 'a-loop'}: cannot be read (Too many levels of symbolic links); expected a budget "
+        "disclosure file or a folder of them",
+        f"error: {folder / 'b-pipe.txt'}: is a named pipe (FIFO), " + NOT_REGULAR,
+        f"error: {folder / 'c-up'}: is a link to a folder already read, so it was not read again",
+    ]
+    assert "Loaded 1 of 1 documents" in result.output and "; 3 paths skipped." in result.output
+    assert {r[0] for r in query(loaded_db, "select slug from documents")} == {"郑州市民政局-2021-部门预算", SEED_SLUG}
+
+
+def test_an_unreadable_subfolder_is_reported_and_nothing_in_it_is_loaded(tmp_path, loaded_db):
+    folder = tmp_path / "downloads"
+    locked = folder / "2021"
+    locked.mkdir(parents=True)
+    (locked / "a.txt").write_text(department_copy("郑州市民政局"), encoding="utf-8")
+    command = [sys.executable, "-m", "datasette", "budget", "load", str(loaded_db), str(folder), "--no-progress"]
+    if os.geteuid() == 0:
+        # root lists any folder whatever its mode, through two capabilities; run the loader without them
+        drop = [shutil.which("setpriv") or "setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
+        try:
+            usable = subprocess.run([*drop, "true"], capture_output=True).returncode == 0
+        except FileNotFoundError:
+            usable = False
+        if not usable:
+            pytest.skip("running as root, and setpriv (util-linux) cannot drop the capabilities that let root "
+                        "read a folder of mode 000")
+        command = drop + command
+    before = sha256(loaded_db)
+    locked.chmod(0)
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    finally:
+        locked.chmod(0o755)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [
+        f"Found no file to load into {loaded_db}: 1 path skipped.",
+        f"error: {locked}: the folder cannot be read (Permission denied), so none of its files were loaded",
+    ]
     assert sha256(loaded_db) == before
 
 
