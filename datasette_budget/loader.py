@@ -143,6 +143,12 @@ COMMIT_DOCUMENTS = 500
 # and the next one is written but not committed, blocks reading the FIFO at PATH until its
 # writer closes it. A test that holds the FIFO open knows where the loader is when it kills it.
 TEST_PAUSE_ENV = "DATASETTE_BUDGET_TEST_PAUSE"
+# For tests only: "1" commits after every document, so what a test sees does not depend on
+# how many documents fit in a second.
+TEST_COMMIT_EACH_ENV = "DATASETTE_BUDGET_TEST_COMMIT_EACH"
+# For tests only: "N" sets the loader's ``pragma max_page_count``, so that SQLite gives its
+# real "database or disk is full" once the database would pass N pages, without a full disk.
+TEST_MAX_PAGES_ENV = "DATASETTE_BUDGET_TEST_MAX_PAGES"
 CODE_COLUMNS = {"code": str, "name": str, "level": int, "parent": str, "verified": int, "source": str}
 
 
@@ -219,7 +225,8 @@ class Batch:
         self.committed = 0  # documents committed so far
         pause = os.environ.get(TEST_PAUSE_ENV)
         self.pause = (int(pause.split(":", 1)[0]), pause.split(":", 1)[1]) if pause else None
-        self.group = 1 if pause else COMMIT_DOCUMENTS  # documents per commit at most
+        each = pause or os.environ.get(TEST_COMMIT_EACH_ENV)
+        self.group = 1 if each else COMMIT_DOCUMENTS  # documents per commit at most
 
     def write(self, prepared: Prepared, source_url: str | None) -> dict:
         if self.db is None:
@@ -267,24 +274,53 @@ def connect(db_path: str | Path) -> sqlite_utils.Database:
     # SIGKILL still leaves every committed document whole. finish() folds the log back.
     conn.execute("pragma journal_mode = wal")
     conn.execute("pragma synchronous = normal")
+    if os.environ.get(TEST_MAX_PAGES_ENV):
+        conn.execute(f"pragma max_page_count = {int(os.environ[TEST_MAX_PAGES_ENV])}")
     return sqlite_utils.Database(conn)
 
 
-def finish(db: sqlite_utils.Database) -> None:
+def disk_full(error: BaseException | str) -> bool:
+    """Whether SQLite's error is SQLITE_FULL: "database or disk is full"."""
+    if isinstance(error, sqlite3.Error) and getattr(error, "sqlite_errorcode", None) is not None:
+        return error.sqlite_errorcode == sqlite3.SQLITE_FULL
+    return "database or disk is full" in str(error)
+
+
+def finish(db: sqlite_utils.Database) -> bool:
     """After a batch: rebuild the rollups, gather statistics for the query planner, and fold
     the write-ahead log into the database file, leaving the single file that ``datasette
     serve -i`` (immutable) needs. Another loader still writing keeps it in WAL mode; the
-    last one to finish folds it."""
+    last one to finish folds it. On a full disk the rollups stay as they were (the queries
+    see they are stale and read the line tables). Returns whether the file was folded."""
     from . import rollups
 
-    with transaction(db):
-        rollups.rebuild(db)
-    db.execute("analyze")
+    try:
+        with transaction(db):
+            rollups.rebuild(db)
+        db.execute("analyze")
+    except sqlite3.OperationalError as e:
+        if not disk_full(e):
+            raise
     try:
         db.execute("pragma wal_checkpoint(truncate)")
         db.execute("pragma journal_mode = delete")
     except sqlite3.OperationalError:
-        pass  # busy: another process has the file open
+        pass  # busy: another process has the file open, or no room to fold the log
+    return db.execute("pragma journal_mode").fetchone()[0] != "wal"
+
+
+def disk_full_message(db_path, file: str, kept: int, folded: bool) -> str:
+    """The one sentence for a batch that a full disk stopped."""
+    if kept:
+        what = f"the {kept} {'document' if kept == 1 else 'documents'} committed before it {'is' if kept == 1 else 'are'} kept, whole"
+    else:
+        what = "no document of this batch was kept"
+    message = (f"{db_path}: the disk is full, so loading stopped at {file}; {what}; free some space and run "
+               "the same command again (documents already loaded are replaced, not doubled)")
+    if not folded:
+        message += (f"; until then it is in WAL mode, and `sqlite-utils disable-wal {db_path}` makes it the "
+                    "single file that `datasette serve -i` needs")
+    return message
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
@@ -677,11 +713,15 @@ def prepared_in_order(files: list[Path], extractor: str, jobs: int, max_size: in
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         pending = deque(pool.submit(_prepare, t) for t in itertools.islice(tasks, 4 * jobs))
-        while pending:
-            result = pending.popleft().result()
-            for task in itertools.islice(tasks, 1):
-                pending.append(pool.submit(_prepare, task))
-            yield result
+        try:
+            while pending:
+                result = pending.popleft().result()
+                for task in itertools.islice(tasks, 1):
+                    pending.append(pool.submit(_prepare, task))
+                yield result
+        except GeneratorExit:  # the writer stopped (a full disk): read no more files
+            pool.shutdown(cancel_futures=True)
+            raise
 
 
 def load_paths(
@@ -705,14 +745,17 @@ def load_paths(
     files, skipped = expand_paths(paths)
     report: dict = {"files": len(files), "loaded": [], "failed": [], "skipped": skipped}
     batch = Batch(db_path)  # opens the database with the first document that parses
+    full: dict = {}  # once the disk is full: the file the batch stopped at
 
     def settle() -> None:
         entries, error = batch.commit()
-        if error:
+        if not error:
+            report["loaded"].extend(entries)
+        elif full or disk_full(error):
+            full.setdefault("file", entries[0]["file"])  # uncommitted, they are not kept
+        else:
             report["failed"].extend({"file": e["file"], "error": f"{e['file']}: could not be written to "
                                      f"{db_path} ({error})"} for e in entries)
-        else:
-            report["loaded"].extend(entries)
 
     try:
         for path, prepared, error in prepared_in_order(files, extractor, jobs, max_file_size):
@@ -723,6 +766,11 @@ def load_paths(
                 try:
                     counts = batch.write(prepared, source_url)
                 except sqlite3.DatabaseError as e:
+                    if disk_full(e):
+                        # every file after it would fail the same way: stop, keeping what fits
+                        full["file"] = str(path)
+                        settle()
+                        break
                     entry = {"file": str(path), "error": f"{path}: could not be written to {db_path} ({e})"}
                     report["failed"].append(entry)
                     if batch.pending and not batch.open:
@@ -736,9 +784,14 @@ def load_paths(
                     settle()
             if on_document:
                 on_document(entry)
+            if full:
+                break
     finally:
         if batch.db is not None:
             settle()  # also when interrupted: the documents written whole are kept
-            finish(batch.db)
+            folded = finish(batch.db)
             batch.db.close()
+            if full:
+                report["failed"].append({"file": full["file"], "error": disk_full_message(
+                    db_path, full["file"], len(report["loaded"]), folded)})
     return report

@@ -1,0 +1,117 @@
+"""A full disk stops a batch with one sentence, keeps what was committed, and leaves a single
+database file that Datasette serves immutable. SQLite's real "database or disk is full"
+comes from ``pragma max_page_count`` (the loader's test setting), so no root is needed."""
+import asyncio
+import sqlite3
+
+import pytest
+from datasette.app import Datasette
+
+from conftest import SEED, SEED_SLUG, load
+from corpus import department_copy, department_names
+
+from datasette_budget.loader import TEST_COMMIT_EACH_ENV, TEST_MAX_PAGES_ENV
+
+RESUME = "free some space and run the same command again (documents already loaded are replaced, not doubled)"
+
+
+def dump(db_path) -> list[str]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def pragma(db_path, name):
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(f"pragma {name}").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def slugs(db_path) -> list[str]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return [r[0] for r in conn.execute("select slug from documents order by slug")]
+    finally:
+        conn.close()
+
+
+def folder_of(path, names):
+    path.mkdir()
+    for n, name in enumerate(names):
+        (path / f"{n:02d}.txt").write_text(department_copy(name), encoding="utf-8")
+    return path
+
+
+def served_slugs(db_path) -> list[str]:
+    async def get():
+        ds = Datasette([], immutables=[str(db_path)])
+        response = await ds.client.get(f"/{db_path.stem}/documents.json?_shape=array&_sort=slug")
+        assert response.status_code == 200
+        return [row["slug"] for row in response.json()]
+
+    return asyncio.run(get())
+
+
+@pytest.fixture
+def seeded(tmp_path):
+    db_path = tmp_path / "db" / "budget.db"
+    db_path.parent.mkdir()
+    assert load(db_path, SEED).exit_code == 0
+    return db_path
+
+
+def test_a_full_disk_stops_the_batch_at_once_and_leaves_the_database_as_it_was(tmp_path, seeded, monkeypatch):
+    names = department_names(4)
+    folder = folder_of(tmp_path / "downloads", names)
+    before = dump(seeded)
+    # not one page more than the database has: the first document of the batch does not fit
+    monkeypatch.setenv(TEST_MAX_PAGES_ENV, str(pragma(seeded, "page_count")))
+    result = load(seeded, folder, extra=("--no-progress",))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"Loaded 0 of 4 documents into {seeded}.",
+        f"error: {seeded}: the disk is full, so loading stopped at {folder / '00.txt'}; no document of this "
+        f"batch was kept; {RESUME}",
+    ]
+    assert dump(seeded) == before
+    # one file in DELETE mode, no -wal or -shm beside it: what `datasette serve -i` needs
+    assert sorted(p.name for p in seeded.parent.iterdir()) == ["budget.db"]
+    assert pragma(seeded, "journal_mode") == "delete"
+    assert pragma(seeded, "integrity_check") == "ok"
+    assert served_slugs(seeded) == [SEED_SLUG]
+    # with room again, the same command loads the rest
+    monkeypatch.delenv(TEST_MAX_PAGES_ENV)
+    assert load(seeded, folder).exit_code == 0
+    assert slugs(seeded) == sorted([SEED_SLUG] + [f"{name}-2021-部门预算" for name in names])
+
+
+def test_a_full_disk_keeps_the_documents_committed_before_it(tmp_path, seeded, monkeypatch):
+    names = department_names(4)
+    folder = folder_of(tmp_path / "downloads", names)
+    # how many pages one more document takes, measured on a copy
+    one_more = tmp_path / "one-more.db"
+    one_more.write_bytes(seeded.read_bytes())
+    assert load(one_more, folder / "00.txt").exit_code == 0
+    start, after_one = pragma(seeded, "page_count"), pragma(one_more, "page_count")
+    assert after_one > start
+    # room for the first document and half of the second, committing after every document
+    monkeypatch.setenv(TEST_COMMIT_EACH_ENV, "1")
+    monkeypatch.setenv(TEST_MAX_PAGES_ENV, str(after_one + (after_one - start) // 2))
+    result = load(seeded, folder, extra=("--no-progress",))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"Loaded 1 of 4 documents into {seeded}: declared_totals 80, ")
+    assert lines[1:] == [
+        f"error: {seeded}: the disk is full, so loading stopped at {folder / '01.txt'}; the 1 document "
+        f"committed before it is kept, whole; {RESUME}",
+    ]
+    kept = sorted([SEED_SLUG, f"{names[0]}-2021-部门预算"])
+    assert slugs(seeded) == kept
+    assert sorted(p.name for p in seeded.parent.iterdir()) == ["budget.db"]
+    assert pragma(seeded, "journal_mode") == "delete"
+    assert pragma(seeded, "integrity_check") == "ok"
+    assert served_slugs(seeded) == kept
