@@ -231,6 +231,10 @@ class Batch:
     def write(self, prepared: Prepared, source_url: str | None) -> dict:
         if self.db is None:
             self.db = connect(self.db_path)
+            # the schema, rollup_state included, committed before any document: a load killed
+            # during its first group still leaves a database that every canned query reads
+            with transaction(self.db):
+                ensure_schema(self.db)
         conn = self.db.conn
         if not conn.in_batch:
             conn.execute("begin immediate")
@@ -348,10 +352,12 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             db[name].create_index(index, if_not_exists=True)
     for sql in comparisons.INDEXES_SQL:
         db.execute(sql)
-    from . import search
+    from . import rollups, search
 
     checks.ensure_checks_table(db)
     search.ensure_fts(db)
+    if not db["rollup_state"].exists():
+        rollups.rebuild(db)  # creates the rollup tables; documents not yet rolled up make them stale
     db.conn.schema_ready = True
 
 
