@@ -129,10 +129,31 @@ def decode_text(path: Path, raw: bytes) -> str:
         controls = len(CONTROL_RE.findall(text))
         if controls > max(3, len(text) // 200):
             break
+        if encoding == "gb18030" and misdecoded(text):
+            raise DocumentError(
+                f"{path}: looks like text in another encoding, such as Big5 or Shift-JIS; expected a UTF-8 or "
+                "GB18030 text or a PDF of a budget disclosure"
+            )
         return text
     raise DocumentError(
         f"{path}: could not be decoded as UTF-8 or GB18030 text; expected the text or PDF of a budget disclosure"
     )
+
+
+def misdecoded(text: str, sample: int = 20_000) -> bool:
+    """Whether text decoded as GB18030 was written in another encoding. GB18030 decodes
+    nearly any bytes, but simplified Chinese text uses GB2312's characters almost only (the
+    seed: all of them), while Big5 or Shift-JIS bytes read as GB18030 give mostly others
+    (the seed written in Big5: 62% others; in Shift-JIS: 99.9%): kana, private-use code
+    points, rare characters."""
+    chars = list(islice((c for c in text if c > "\x7f" and not c.isspace()), sample))
+    rare = 0
+    for c in chars:
+        try:
+            c.encode("gb2312")
+        except UnicodeEncodeError:
+            rare += 1
+    return rare > max(8, len(chars) // 5)
 
 
 def text_lines(text: str) -> list[Line]:

@@ -730,6 +730,12 @@ def prepared_in_order(files: list[Path], extractor: str, jobs: int, max_size: in
             raise
 
 
+def with_full_path(path: Path, warnings: list[str]) -> list[str]:
+    """The warnings as the terminal shows them, each naming the file by its full path. The
+    database keeps them with the file's name: a path would publish the loader's folders."""
+    return [f"{path}{w[len(path.name):]}" if w.startswith(f"{path.name}: ") else w for w in warnings]
+
+
 def load_paths(
     db_path: str | Path,
     paths: Iterable[str | Path],
@@ -784,7 +790,7 @@ def load_paths(
                 else:
                     entry = {"file": str(path), "slug": prepared.slug,
                              "rows": {k: v for k, v in counts.items() if v},
-                             "unparsed": prepared.unparsed, "warnings": prepared.warnings}
+                             "unparsed": prepared.unparsed, "warnings": with_full_path(path, prepared.warnings)}
                     batch.pending.append(entry)
                 if batch.due():
                     settle()

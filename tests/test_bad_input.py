@@ -36,18 +36,32 @@ def query(db_path, sql, params=()):
         conn.close()
 
 
+ANOTHER_ENCODING = ("looks like text in another encoding, such as Big5 or Shift-JIS; expected a UTF-8 or GB18030 "
+                    "text or a PDF of a budget disclosure")
+
+
 @pytest.mark.parametrize("case, expected", [
     ("empty", "the file is empty; expected the text or PDF of a budget disclosure"),
-    ("binary", "looks like binary data, not text; expected a UTF-8 or GB18030 text or a PDF"),
-    ("not_budget_pdf", "no budget tables found; expected a department budget or final-accounts disclosure"),
+    ("binary", "looks like binary data, not text; expected a UTF-8 or GB18030 text or a PDF of a budget disclosure"),
+    ("not_budget_pdf", "no budget tables found; expected a department budget or final-accounts disclosure "
+                       "(部门预算/部门决算) with tables such as 部门收支总体情况表"),
+    # read as GB18030 (which decodes nearly any bytes) they were "no budget tables found"
+    ("big5", ANOTHER_ENCODING),
+    ("shift_jis", ANOTHER_ENCODING),
+    # the full path, and PDFium's reason without its full stop: no "…).)."
+    ("junk_pdf", "expected a PDF document, but it could not be opened (Failed to load document "
+                 "(PDFium: Data format error))"),
 ])
 def test_not_a_disclosure_is_one_sentence_exit_1_database_byte_identical(corpus, loaded_db, case, expected):
     before = sha256(loaded_db)
-    result = load(loaded_db, corpus[case])
+    result = load(loaded_db, corpus[case], extra=("--no-progress",))
     assert result.exit_code == 1
-    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1
-    assert corpus[case].name in errors[0] and expected in errors[0]
+    # a summary with no empty fields (it was "Loaded 0 of 1 documents into X: ; unparsed lines 0."),
+    # and the file's full path
+    assert result.output.splitlines() == [
+        f"Loaded 0 of 1 documents into {loaded_db}.",
+        f"error: {corpus[case]}: {expected}",
+    ]
     assert sha256(loaded_db) == before
 
 
@@ -176,9 +190,9 @@ def test_truncated_document_loads_what_is_there(corpus, tmp_path):
     result = load(db_path, corpus["truncated"])
     assert result.exit_code == 0, result.output
     # the cut line: 302 39 其他交通费用 502 01 办公经费_行政 350,000 150,0
-    assert f"truncated.txt: page 14, line {TRUNCATED_LINE}: could not parse" in result.output
+    assert f"warning: {corpus['truncated']}: page 14, line {TRUNCATED_LINE}: could not parse" in result.output
     for role in ("basic_expenditure", "sangong"):
-        assert f"truncated.txt: no {role} table found" in result.output
+        assert f"warning: {corpus['truncated']}: no {role} table found" in result.output
     # the economic rows before the cut are there (lines 699 … 734), and unparsed keeps the cut line
     assert query(db_path, "select count(*), max(line) from economic_expenditure") == [(19, 734)]
     assert query(db_path, "select page, line from unparsed") == [(14, TRUNCATED_LINE)]
@@ -193,12 +207,15 @@ def test_amount_with_stray_characters_is_a_warning_and_an_unparsed_row(corpus, t
     db_path = tmp_path / "s.db"
     result = load(db_path, corpus["stray"])
     assert result.exit_code == 0, result.output
-    assert (f"warning: stray.txt: page 10, line {STRAY_LINE}: could not parse '201 03 01 行政运行（政府办公厅（室）及相关机构事务） "
+    assert (f"warning: {corpus['stray']}: page 10, line {STRAY_LINE}: could not parse '201 03 01 行政运行（政府办公厅（室）及相关机构事务） "
             "1O,341,481") in result.output
     assert "amount '1O,341,481' has stray characters" in result.output
     assert query(db_path, "select page, line, table_role, reason from unparsed") == [
         (10, STRAY_LINE, "income", "amount '1O,341,481' has stray characters")]
     assert query(db_path, "select unparsed_count from documents") == [(1,)]
+    # the database names the file without the folders it was loaded from
+    assert query(db_path, "select source_file, warnings like '[\"stray.txt: page 10, line %' from documents") == [
+        ("stray.txt", 1)]
     # the row is missing from the income table, so its 合计 no longer adds up
     assert query(db_path, "select expected, actual from checks where scope = 'income 合计 total'") == [(18129249, 7787768)]
 
