@@ -290,21 +290,19 @@ def disk_full(error: BaseException | str) -> bool:
     return "database or disk is full" in str(error)
 
 
-def finish(db: sqlite_utils.Database) -> bool:
+def finish(db: sqlite_utils.Database, full: bool = False) -> bool:
     """After a batch: rebuild the rollups, gather statistics for the query planner, and fold
     the write-ahead log into the database file, leaving the single file that ``datasette
     serve -i`` (immutable) needs. Another loader still writing keeps it in WAL mode; the
-    last one to finish folds it. On a full disk the rollups stay as they were (the queries
-    see they are stale and read the line tables). Returns whether the file was folded."""
+    last one to finish folds it. Once the disk is ``full`` the rollups stay as they were
+    (the queries see they are stale and read the line tables): writing them would add to the
+    log what the database file has no room to take. Returns whether the file was folded."""
     from . import rollups
 
-    try:
+    if not full:
         with transaction(db):
             rollups.rebuild(db)
         db.execute("analyze")
-    except sqlite3.OperationalError as e:
-        if not disk_full(e):
-            raise
     try:
         db.execute("pragma wal_checkpoint(truncate)")
         db.execute("pragma journal_mode = delete")
@@ -801,7 +799,7 @@ def load_paths(
     finally:
         if batch.db is not None:
             settle()  # also when interrupted: the documents written whole are kept
-            folded = finish(batch.db)
+            folded = finish(batch.db, full=bool(full))
             batch.db.close()
             if full:
                 report["failed"].append({"file": full["file"], "error": disk_full_message(

@@ -2,7 +2,12 @@
 database file that Datasette serves immutable. SQLite's real "database or disk is full"
 comes from ``pragma max_page_count`` (the loader's test setting), so no root is needed."""
 import asyncio
+import errno
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 from datasette.app import Datasette
@@ -10,7 +15,7 @@ from datasette.app import Datasette
 from conftest import SEED, SEED_SLUG, load
 from corpus import department_copy, department_names
 
-from datasette_budget.loader import TEST_COMMIT_EACH_ENV, TEST_MAX_PAGES_ENV
+from datasette_budget.loader import TEST_COMMIT_EACH_ENV, TEST_MAX_PAGES_ENV, TEST_PAUSE_ENV
 
 RESUME = "free some space and run the same command again (documents already loaded are replaced, not doubled)"
 
@@ -115,3 +120,98 @@ def test_a_full_disk_keeps_the_documents_committed_before_it(tmp_path, seeded, m
     assert pragma(seeded, "journal_mode") == "delete"
     assert pragma(seeded, "integrity_check") == "ok"
     assert served_slugs(seeded) == kept
+
+
+# -- a real full disk: a small tmpfs of its own, which only root can mount ---------------
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """``small_disk(size)`` mounts a tmpfs of ``size`` bytes for the test and returns its folder."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = []
+
+    def mount(size: int):
+        if os.geteuid() != 0:
+            pytest.skip("a real full disk needs a small file system, and only root can mount one")
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                              capture_output=True, text=True)
+        if done.returncode:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for path in mounted:
+        subprocess.run(["umount", "-l", str(path)], check=True)
+
+
+def fill(folder) -> None:
+    """Write a file until the disk is full."""
+    with open(folder / "filler", "wb", buffering=0) as f:
+        chunk = b"\0" * 4096
+        try:
+            while True:
+                f.write(chunk)
+        except OSError as e:
+            assert e.errno == errno.ENOSPC
+
+
+def test_a_really_full_disk_leaves_the_database_as_it_was(tmp_path, seeded, small_disk):
+    names = department_names(3)
+    folder = folder_of(tmp_path / "downloads", names)
+    # room for the database and 64 KB more: not for a document
+    disk = small_disk(seeded.stat().st_size + 64 * 1024)
+    db_path = disk / "budget.db"
+    shutil.copy(seeded, db_path)
+    before = dump(db_path)
+    result = load(db_path, folder, extra=("--no-progress",))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"Loaded 0 of 3 documents into {db_path}.",
+        f"error: {db_path}: the disk is full, so loading stopped at {folder / '00.txt'}; no document of this "
+        f"batch was kept; {RESUME}",
+    ]
+    assert sorted(p.name for p in disk.iterdir()) == ["budget.db"]
+    assert dump(db_path) == before
+    assert pragma(db_path, "journal_mode") == "delete"
+    assert served_slugs(db_path) == [SEED_SLUG]
+
+
+def test_a_disk_filled_mid_batch_keeps_what_was_committed_and_says_how_to_make_one_file(
+        tmp_path, seeded, small_disk):
+    names = department_names(4)
+    folder = folder_of(tmp_path / "downloads", names)
+    disk = small_disk(16 * 2**20)
+    db_path = disk / "budget.db"
+    shutil.copy(seeded, db_path)
+    # the loader commits 00.txt, writes 01.txt and waits on the FIFO; meanwhile the disk fills up
+    fifo = tmp_path / "pause"
+    os.mkfifo(fifo)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "datasette", "budget", "load", str(db_path), str(folder), "--no-progress"],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, TEST_PAUSE_ENV: f"1:{fifo}"})
+    held = os.open(fifo, os.O_WRONLY)  # returns once the loader waits on it
+    fill(disk)
+    os.close(held)
+    _, stderr = process.communicate(timeout=600)
+    assert process.returncode == 1
+    lines = stderr.splitlines()
+    assert lines[0].startswith(f"Loaded 1 of 4 documents into {db_path}: declared_totals 80, ")
+    # the log holds 00.txt, and the database file has no room to take it
+    assert lines[1:] == [
+        f"error: {db_path}: the disk is full, so loading stopped at {folder / '01.txt'}; the 1 document "
+        f"committed before it is kept, whole; {RESUME}; until then it is in WAL mode, and `sqlite-utils "
+        f"disable-wal {db_path}` makes it the single file that `datasette serve -i` needs",
+    ]
+    kept = sorted([SEED_SLUG, f"{names[0]}-2021-部门预算"])
+    assert slugs(db_path) == kept
+    # with space again, the command the sentence names leaves one file, served immutable
+    (disk / "filler").unlink()
+    subprocess.run([sys.executable, "-m", "sqlite_utils", "disable-wal", str(db_path)], check=True)
+    assert sorted(p.name for p in disk.iterdir()) == ["budget.db"]
+    assert pragma(db_path, "integrity_check") == "ok"
+    assert served_slugs(db_path) == kept
+    # and the same command as before loads the rest
+    assert load(db_path, folder).exit_code == 0
+    assert slugs(db_path) == sorted([SEED_SLUG] + [f"{name}-2021-部门预算" for name in names])
