@@ -290,35 +290,45 @@ def disk_full(error: BaseException | str) -> bool:
     return "database or disk is full" in str(error)
 
 
-def finish(db: sqlite_utils.Database, full: bool = False) -> bool:
+def finish(db: sqlite_utils.Database, full: bool = False) -> tuple[bool, bool]:
     """After a batch: rebuild the rollups, gather statistics for the query planner, and fold
     the write-ahead log into the database file, leaving the single file that ``datasette
     serve -i`` (immutable) needs. Another loader still writing keeps it in WAL mode; the
     last one to finish folds it. Once the disk is ``full`` the rollups stay as they were
     (the queries see they are stale and read the line tables): writing them would add to the
-    log what the database file has no room to take. Returns whether the file was folded."""
+    log what the database file has no room to take. Returns (rollups rebuilt, file folded)."""
     from . import rollups
 
+    rebuilt = False
     if not full:
-        with transaction(db):
-            rollups.rebuild(db)
-        db.execute("analyze")
+        try:
+            with transaction(db):
+                rollups.rebuild(db)
+            rebuilt = True
+            db.execute("analyze")
+        except sqlite3.OperationalError as e:
+            if not disk_full(e):
+                raise
     try:
         db.execute("pragma wal_checkpoint(truncate)")
         db.execute("pragma journal_mode = delete")
     except sqlite3.OperationalError:
         pass  # busy: another process has the file open, or no room to fold the log
-    return db.execute("pragma journal_mode").fetchone()[0] != "wal"
+    return rebuilt, db.execute("pragma journal_mode").fetchone()[0] != "wal"
 
 
-def disk_full_message(db_path, file: str, kept: int, folded: bool) -> str:
-    """The one sentence for a batch that a full disk stopped."""
-    if kept:
-        what = f"the {kept} {'document' if kept == 1 else 'documents'} committed before it {'is' if kept == 1 else 'are'} kept, whole"
+def disk_full_message(db_path, file: str | None, kept: int, folded: bool) -> str:
+    """The one sentence for a batch that a full disk stopped at ``file``, or (None) that left
+    no room for the rollups once every document was written."""
+    documents, are = (f"{kept} document", "is") if kept == 1 else (f"{kept} documents", "are")
+    if file is None:
+        message = (f"{db_path}: the disk is full, so the rollups were not rebuilt; the {documents} of this batch "
+                   f"{are} kept, whole, and the canned queries read the line tables instead, more slowly; free "
+                   "some space and run the same command again")
     else:
-        what = "no document of this batch was kept"
-    message = (f"{db_path}: the disk is full, so loading stopped at {file}; {what}; free some space and run "
-               "the same command again (documents already loaded are replaced, not doubled)")
+        what = f"the {documents} committed before it {are} kept, whole" if kept else "no document of this batch was kept"
+        message = (f"{db_path}: the disk is full, so loading stopped at {file}; {what}; free some space and run "
+                   "the same command again (documents already loaded are replaced, not doubled)")
     if not folded:
         message += (f"; until then it is in WAL mode, and `sqlite-utils disable-wal {db_path}` makes it the "
                     "single file that `datasette serve -i` needs")
@@ -799,9 +809,9 @@ def load_paths(
     finally:
         if batch.db is not None:
             settle()  # also when interrupted: the documents written whole are kept
-            folded = finish(batch.db, full=bool(full))
+            rebuilt, folded = finish(batch.db, full=bool(full))
             batch.db.close()
-            if full:
-                report["failed"].append({"file": full["file"], "error": disk_full_message(
-                    db_path, full["file"], len(report["loaded"]), folded)})
+            if full or not rebuilt:
+                report["failed"].append({"file": full.get("file", str(db_path)), "error": disk_full_message(
+                    db_path, full.get("file"), len(report["loaded"]), folded)})
     return report

@@ -61,6 +61,17 @@ def served_slugs(db_path) -> list[str]:
     return asyncio.run(get())
 
 
+def served_rows(db_path, query, **params) -> list[dict]:
+    async def get():
+        ds = Datasette([], immutables=[str(db_path)])
+        await ds.invoke_startup()
+        response = await ds.client.get(f"/{db_path.stem}/{query}.json", params={**params, "_shape": "array"})
+        assert response.status_code == 200
+        return response.json()
+
+    return asyncio.run(get())
+
+
 @pytest.fixture
 def seeded(tmp_path):
     db_path = tmp_path / "db" / "budget.db"
@@ -215,3 +226,39 @@ def test_a_disk_filled_mid_batch_keeps_what_was_committed_and_says_how_to_make_o
     # and the same command as before loads the rest
     assert load(db_path, folder).exit_code == 0
     assert slugs(db_path) == sorted([SEED_SLUG] + [f"{name}-2021-部门预算" for name in names])
+
+
+def test_a_disk_full_only_for_the_rollups_keeps_every_document(tmp_path, monkeypatch):
+    names = department_names(2)
+    folder = folder_of(tmp_path / "downloads", names)
+    # the pages a database holds with 00.txt committed and no rollups yet: a load killed there
+    measured = tmp_path / "measured.db"
+    fifo = tmp_path / "pause"
+    os.mkfifo(fifo)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "datasette", "budget", "load", str(measured), str(folder), "--no-progress"],
+        stderr=subprocess.DEVNULL, env={**os.environ, TEST_PAUSE_ENV: f"1:{fifo}"})
+    held = os.open(fifo, os.O_WRONLY)
+    process.kill()
+    process.wait()
+    os.close(held)
+    pages = pragma(measured, "page_count")
+    # the same writes, committed the same way, fit in those pages; the rollups do not
+    db_path = tmp_path / "db" / "budget.db"
+    db_path.parent.mkdir()
+    monkeypatch.setenv(TEST_COMMIT_EACH_ENV, "1")
+    monkeypatch.setenv(TEST_MAX_PAGES_ENV, str(pages))
+    result = load(db_path, folder / "00.txt", extra=("--no-progress",))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"Loaded 1 of 1 documents into {db_path}: declared_totals 80, ")
+    assert lines[1:] == [
+        f"error: {db_path}: the disk is full, so the rollups were not rebuilt; the 1 document of this batch "
+        "is kept, whole, and the canned queries read the line tables instead, more slowly; free some space "
+        "and run the same command again"]
+    assert sorted(p.name for p in db_path.parent.iterdir()) == ["budget.db"]
+    slug = f"{names[0]}-2021-部门预算"
+    assert served_slugs(db_path) == [slug]
+    # the seed's figures (and its copies'): 201 一般公共服务支出 13,931,481 元
+    rows = served_rows(db_path, "expenditure_by_function", document=slug, level="1")
+    assert {r["code"]: r["total"] for r in rows}["201"] == 13931481
