@@ -235,6 +235,8 @@ class Batch:
             # during its first group still leaves a database that every canned query reads
             with transaction(self.db):
                 ensure_schema(self.db)
+            # and into the database file, where `datasette serve -i` (which ignores the log) finds it
+            self.db.execute("pragma wal_checkpoint(passive)")
         conn = self.db.conn
         if not conn.in_batch:
             conn.execute("begin immediate")
