@@ -110,6 +110,13 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(special, loaded
     assert sha256(loaded_db) == before
 
 
+def test_a_size_that_is_not_one_is_a_usage_error(loaded_db):
+    result = load(loaded_db, SEED, extra=("--max-file-size", "lots"))
+    assert result.exit_code == 2
+    assert ("Invalid value for '--max-file-size': 'lots' is not a size; expected a number of bytes or one like "
+            "500K, 200MB or 1G") in result.output
+
+
 def test_fifty_megabytes_of_text_is_refused_without_reading_it(special, loaded_db):
     # a text file is the text itself: 50 MB is thousands of disclosures' worth, and parsing
     # it whole took 1.1 GB of memory

@@ -80,13 +80,14 @@ def seeded(tmp_path):
     return db_path
 
 
-def test_a_full_disk_stops_the_batch_at_once_and_leaves_the_database_as_it_was(tmp_path, seeded, monkeypatch):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_full_disk_stops_the_batch_at_once_and_leaves_the_database_as_it_was(tmp_path, seeded, monkeypatch, jobs):
     names = department_names(4)
     folder = folder_of(tmp_path / "downloads", names)
     before = dump(seeded)
     # not one page more than the database has: the first document of the batch does not fit
     monkeypatch.setenv(TEST_MAX_PAGES_ENV, str(pragma(seeded, "page_count")))
-    result = load(seeded, folder, extra=("--no-progress",))
+    result = load(seeded, folder, extra=("--no-progress", "--jobs", jobs))
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         f"Loaded 0 of 4 documents into {seeded}.",
