@@ -9,6 +9,25 @@ from pathlib import Path
 import click
 
 
+class FileSize(click.ParamType):
+    """A size in bytes, or with a unit: ``500K``, ``200MB``, ``1G`` (powers of 1024)."""
+
+    name = "size"
+    UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("B").removesuffix("I")
+        number, unit = text.rstrip("KMG"), text[len(text.rstrip("KMG")):]
+        try:
+            if unit in self.UNITS and float(number) > 0:
+                return int(float(number) * self.UNITS[unit])
+        except ValueError:
+            pass
+        self.fail(f"{value!r} is not a size; expected a number of bytes or one like 500K, 200MB or 1G", param, ctx)
+
+
 @click.group(name="budget")
 def budget():
     """Load and check Chinese budget disclosures (部门预算/决算)."""
@@ -22,8 +41,10 @@ def budget():
               help="Extract this many files in parallel.")
 @click.option("--extractor", type=click.Choice(["auto", "pdfium", "pdfplumber"]), default="auto",
               show_default=True, help="PDF text extractor.")
+@click.option("--max-file-size", type=FileSize(), default="200MB", show_default=True,
+              help="Refuse files larger than this (a real disclosure is a few MB at most).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
-def load(db_path, paths, source_url, jobs, extractor, progress):
+def load(db_path, paths, source_url, jobs, extractor, max_file_size, progress):
     """Load disclosures (text or PDF files, or folders of them) into DB_PATH.
 
     Example:
@@ -32,10 +53,12 @@ def load(db_path, paths, source_url, jobs, extractor, progress):
 
     Loading a document again replaces its rows. Each document is written whole or not at
     all, so a file that fails leaves the database as it was and does not stop the batch.
+    Only regular files are read: every other path met (a FIFO, a device, a folder that
+    cannot be listed) is reported and skipped.
     """
     from .loader import expand_paths, load_paths
 
-    files = expand_paths(paths)
+    files, skipped = expand_paths(paths)
     if progress is None:
         progress = sys.stderr.isatty()
     bar = None
@@ -59,27 +82,42 @@ def load(db_path, paths, source_url, jobs, extractor, progress):
 
     try:
         report = load_paths(db_path, files, source_url=source_url, extractor=extractor, jobs=jobs,
-                            on_document=on_document)
+                            max_file_size=max_file_size, on_document=on_document)
     finally:
         if bar:
             bar.__exit__(None, None, None)
+    report["skipped"] = skipped + report["skipped"]
     for entry in report["loaded"]:
         for warning in entry["warnings"]:
             click.echo(f"warning: {warning}", err=True)
+    click.echo(load_summary(report, db_path), err=True)
+    for entry in report["skipped"] + report["failed"]:
+        click.echo(f"error: {entry['error']}", err=True)
+    if report["failed"] or report["skipped"]:
+        sys.exit(1)
+
+
+def load_summary(report: dict, db_path) -> str:
+    """The sentence that ends a load: ``Loaded 1 of 1 documents into budget.db:
+    function_expenditure 7, …; unparsed lines 0.``. Each field is a part of its own,
+    left out when there is nothing to say."""
     totals: Counter = Counter()
     for entry in report["loaded"]:
         totals.update(entry["rows"])
-    unparsed = sum(e["unparsed"] for e in report["loaded"])
+    fields = []
     rows = ", ".join(f"{table} {n}" for table, n in sorted(totals.items()) if table not in ("unparsed",))
-    click.echo(
-        f"Loaded {len(report['loaded'])} of {len(files)} documents into {db_path}: {rows}; "
-        f"unparsed lines {unparsed}.",
-        err=True,
-    )
-    for entry in report["failed"]:
-        click.echo(f"error: {entry['error']}", err=True)
-    if report["failed"]:
-        sys.exit(1)
+    if rows:
+        fields.append(rows)
+    if report["loaded"]:
+        fields.append(f"unparsed lines {sum(e['unparsed'] for e in report['loaded'])}")
+    if report["skipped"]:
+        n = len(report["skipped"])
+        fields.append(f"{n} {'path' if n == 1 else 'paths'} skipped")
+    if report["files"]:
+        summary = f"Loaded {len(report['loaded'])} of {report['files']} documents into {db_path}"
+    else:
+        summary = f"Found no file to load into {db_path}"
+    return summary + (": " + "; ".join(fields) if fields else "") + "."
 
 
 @budget.command(name="check")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import narrative, performance
-from .documents import DocumentError, SourceDocument, describe, read_document, slug_for
+from .documents import DEFAULT_MAX_FILE_SIZE, DocumentError, SourceDocument, describe, read_document, slug_for
 from .tables import PERFORMANCE_ROLES, ParsedTable, find_tables, table_parser
 
 # Tables every template of the family has; a missing one is a warning, not an error.
@@ -59,12 +59,12 @@ class Disclosure:
         return f"{m['department']} {m['year']}年{m['level']}{m['phase']}"
 
 
-def read_disclosure(path: Path, extractor: str = "auto") -> Disclosure:
+def read_disclosure(path: Path, extractor: str = "auto", max_size: int | None = DEFAULT_MAX_FILE_SIZE) -> Disclosure:
     """Read and parse one file: ``read_disclosure(Path("data/documents/x.txt")).slug``.
 
     Raises :class:`DocumentError` when the file is not a budget disclosure at all.
     """
-    source = read_document(path, extractor)
+    source = read_document(path, extractor, max_size)
     lines = source.lines
     regions = find_tables(lines)
     table_regions = [(role, s, e) for role, s, e in regions if role not in PERFORMANCE_ROLES]

@@ -8,8 +8,10 @@ from __future__ import annotations
 import datetime
 import itertools
 import json
+import os
 import re
 import sqlite3
+import stat
 import time
 from collections import deque
 from contextlib import contextmanager
@@ -22,7 +24,7 @@ from datasette.utils import escape_sqlite
 
 from . import classification, comparisons
 from .disclosure import Disclosure, read_disclosure
-from .documents import DocumentError
+from .documents import DEFAULT_MAX_FILE_SIZE, DocumentError, not_regular
 from .tables import FUNDS, ParsedTable
 
 EXPENDITURE_AMOUNTS = [
@@ -137,6 +139,16 @@ DOCUMENT_TABLE_COLUMNS = {
 }
 COMMIT_SECONDS = 1.0
 COMMIT_DOCUMENTS = 500
+# For tests only: "K:PATH" commits after every document and, once K documents are committed
+# and the next one is written but not committed, blocks reading the FIFO at PATH until its
+# writer closes it. A test that holds the FIFO open knows where the loader is when it kills it.
+TEST_PAUSE_ENV = "DATASETTE_BUDGET_TEST_PAUSE"
+# For tests only: "1" commits after every document, so what a test sees does not depend on
+# how many documents fit in a second.
+TEST_COMMIT_EACH_ENV = "DATASETTE_BUDGET_TEST_COMMIT_EACH"
+# For tests only: "N" sets the loader's ``pragma max_page_count``, so that SQLite gives its
+# real "database or disk is full" once the database would pass N pages, without a full disk.
+TEST_MAX_PAGES_ENV = "DATASETTE_BUDGET_TEST_MAX_PAGES"
 CODE_COLUMNS = {"code": str, "name": str, "level": int, "parent": str, "verified": int, "source": str}
 
 
@@ -210,16 +222,32 @@ class Batch:
         self.db: sqlite_utils.Database | None = None  # opened by the first write
         self.pending: list[dict] = []  # report entries written since the last commit
         self.started = 0.0
+        self.committed = 0  # documents committed so far
+        pause = os.environ.get(TEST_PAUSE_ENV)
+        self.pause = (int(pause.split(":", 1)[0]), pause.split(":", 1)[1]) if pause else None
+        each = pause or os.environ.get(TEST_COMMIT_EACH_ENV)
+        self.group = 1 if each else COMMIT_DOCUMENTS  # documents per commit at most
 
     def write(self, prepared: Prepared, source_url: str | None) -> dict:
         if self.db is None:
             self.db = connect(self.db_path)
+            # the schema, rollup_state included, committed before any document: a load killed
+            # during its first group still leaves a database that every canned query reads
+            with transaction(self.db):
+                ensure_schema(self.db)
+            # and into the database file, where `datasette serve -i` (which ignores the log) finds it
+            self.db.execute("pragma wal_checkpoint(passive)")
         conn = self.db.conn
         if not conn.in_batch:
             conn.execute("begin immediate")
             conn.in_batch = conn.holding = True
             self.started = time.monotonic()
-        return write_document(self.db, prepared, source_url)
+        counts = write_document(self.db, prepared, source_url)
+        if self.pause and self.pause[0] == self.committed:
+            with open(self.pause[1], "rb") as fifo:  # returns once the test's end is open
+                fifo.read()  # and this once it is closed: the test kills the loader first
+            self.pause = None
+        return counts
 
     @property
     def open(self) -> bool:
@@ -227,7 +255,7 @@ class Batch:
 
     def due(self) -> bool:
         return self.open and (time.monotonic() - self.started >= COMMIT_SECONDS
-                              or len(self.pending) >= COMMIT_DOCUMENTS)
+                              or len(self.pending) >= self.group)
 
     def commit(self) -> tuple[list[dict], str | None]:
         """Commit; returns the entries committed (or lost) and the error, if the commit failed."""
@@ -242,6 +270,7 @@ class Batch:
             conn.rollback()
             conn.schema_ready = False
             return entries, str(e)
+        self.committed += len(entries)
         return entries, None
 
 
@@ -251,24 +280,61 @@ def connect(db_path: str | Path) -> sqlite_utils.Database:
     # SIGKILL still leaves every committed document whole. finish() folds the log back.
     conn.execute("pragma journal_mode = wal")
     conn.execute("pragma synchronous = normal")
+    if os.environ.get(TEST_MAX_PAGES_ENV):
+        conn.execute(f"pragma max_page_count = {int(os.environ[TEST_MAX_PAGES_ENV])}")
     return sqlite_utils.Database(conn)
 
 
-def finish(db: sqlite_utils.Database) -> None:
+def disk_full(error: BaseException | str) -> bool:
+    """Whether SQLite's error is SQLITE_FULL: "database or disk is full"."""
+    if isinstance(error, sqlite3.Error) and getattr(error, "sqlite_errorcode", None) is not None:
+        return error.sqlite_errorcode == sqlite3.SQLITE_FULL
+    return "database or disk is full" in str(error)
+
+
+def finish(db: sqlite_utils.Database, full: bool = False) -> tuple[bool, bool]:
     """After a batch: rebuild the rollups, gather statistics for the query planner, and fold
     the write-ahead log into the database file, leaving the single file that ``datasette
     serve -i`` (immutable) needs. Another loader still writing keeps it in WAL mode; the
-    last one to finish folds it."""
+    last one to finish folds it. Once the disk is ``full`` the rollups stay as they were
+    (the queries see they are stale and read the line tables): writing them would add to the
+    log what the database file has no room to take. Returns (rollups rebuilt, file folded)."""
     from . import rollups
 
-    with transaction(db):
-        rollups.rebuild(db)
-    db.execute("analyze")
+    rebuilt = False
+    if not full:
+        try:
+            with transaction(db):
+                rollups.rebuild(db)
+            rebuilt = True
+            db.execute("analyze")
+        except sqlite3.OperationalError as e:
+            if not disk_full(e):
+                raise
     try:
         db.execute("pragma wal_checkpoint(truncate)")
         db.execute("pragma journal_mode = delete")
     except sqlite3.OperationalError:
-        pass  # busy: another process has the file open
+        pass  # busy: another process has the file open, or no room to fold the log
+    return rebuilt, db.execute("pragma journal_mode").fetchone()[0] != "wal"
+
+
+def disk_full_message(db_path, file: str | None, kept: int, folded: bool) -> str:
+    """The one sentence for a batch that a full disk stopped at ``file``, or (None) that left
+    no room for the rollups once every document was written."""
+    documents, are = (f"{kept} document", "is") if kept == 1 else (f"{kept} documents", "are")
+    if file is None:
+        message = (f"{db_path}: the disk is full, so the rollups were not rebuilt; the {documents} of this batch "
+                   f"{are} kept, whole, and the canned queries read the line tables instead, more slowly; free "
+                   "some space and run the same command again")
+    else:
+        what = f"the {documents} committed before it {are} kept, whole" if kept else "no document of this batch was kept"
+        message = (f"{db_path}: the disk is full, so loading stopped at {file}; {what}; free some space and run "
+                   "the same command again (documents already loaded are replaced, not doubled)")
+    if not folded:
+        message += (f"; until then it is in WAL mode, and `sqlite-utils disable-wal {db_path}` makes it the "
+                    "single file that `datasette serve -i` needs")
+    return message
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
@@ -296,10 +362,12 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             db[name].create_index(index, if_not_exists=True)
     for sql in comparisons.INDEXES_SQL:
         db.execute(sql)
-    from . import search
+    from . import rollups, search
 
     checks.ensure_checks_table(db)
     search.ensure_fts(db)
+    if not db["rollup_state"].exists():
+        rollups.rebuild(db)  # creates the rollup tables; documents not yet rolled up make them stale
     db.conn.schema_ready = True
 
 
@@ -603,30 +671,57 @@ def code_rows(doc: Disclosure) -> list[tuple[str, list[dict], bool]]:
     return out
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named directly, and the files inside named folders (sorted, hidden ones skipped)."""
+def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[dict]]:
+    """The regular files named directly, and those inside named folders (sorted, hidden ones
+    skipped); and every other path met, with the sentence that says why it was skipped: a
+    folder that cannot be listed, a FIFO or device, a broken link, a link back to a folder
+    already read. Nothing is opened but folders."""
     files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith(".")))
+    skipped: list[dict] = []
+    folders: set[tuple[int, int]] = set()
+
+    def skip(path: Path, error: str) -> None:
+        skipped.append({"file": str(path), "error": error})
+
+    def visit(path: Path) -> None:
+        try:
+            info = path.stat()
+        except OSError as e:
+            return skip(path, f"{path}: cannot be read ({e.strerror}); expected a budget disclosure file or a folder of them")
+        if stat.S_ISREG(info.st_mode):
+            files.append(path)
+        elif not stat.S_ISDIR(info.st_mode):
+            skip(path, not_regular(path, info.st_mode))
+        elif (info.st_dev, info.st_ino) in folders:
+            skip(path, f"{path}: is a link to a folder already read, so it was not read again")
         else:
-            files.append(p)
-    return files
+            folders.add((info.st_dev, info.st_ino))
+            try:
+                with os.scandir(path) as entries:
+                    names = sorted(e.name for e in entries if not e.name.startswith("."))
+            except OSError as e:
+                return skip(path, f"{path}: the folder cannot be read ({e.strerror}), so none of its files were loaded")
+            for name in names:
+                visit(path / name)
+
+    for p in map(Path, paths):
+        visit(p)
+    return files, skipped
 
 
 def _prepare(args) -> tuple[Path, Prepared | None, str | None]:
-    path, extractor = args
+    path, extractor, max_size = args
     try:
-        return path, prepare(read_disclosure(path, extractor)), None
+        return path, prepare(read_disclosure(path, extractor, max_size)), None
     except DocumentError as e:
         return path, None, str(e)
 
 
-def prepared_in_order(files: list[Path], extractor: str, jobs: int) -> Iterator[tuple]:
+def prepared_in_order(files: list[Path], extractor: str, jobs: int, max_size: int | None) -> Iterator[tuple]:
     """(path, prepared, error) per file, in order. With ``jobs > 1`` files are read and
     checked in worker processes, at most ``4 × jobs`` ahead of the writer, so memory stays
     flat however long the batch."""
-    tasks = ((f, extractor) for f in files)
+    tasks = ((f, extractor, max_size) for f in files)
     if jobs <= 1 or len(files) <= 1:
         yield from map(_prepare, tasks)
         return
@@ -634,11 +729,21 @@ def prepared_in_order(files: list[Path], extractor: str, jobs: int) -> Iterator[
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         pending = deque(pool.submit(_prepare, t) for t in itertools.islice(tasks, 4 * jobs))
-        while pending:
-            result = pending.popleft().result()
-            for task in itertools.islice(tasks, 1):
-                pending.append(pool.submit(_prepare, task))
-            yield result
+        try:
+            while pending:
+                result = pending.popleft().result()
+                for task in itertools.islice(tasks, 1):
+                    pending.append(pool.submit(_prepare, task))
+                yield result
+        except GeneratorExit:  # the writer stopped (a full disk): read no more files
+            pool.shutdown(cancel_futures=True)
+            raise
+
+
+def with_full_path(path: Path, warnings: list[str]) -> list[str]:
+    """The warnings as the terminal shows them, each naming the file by its full path. The
+    database keeps them with the file's name: a path would publish the loader's folders."""
+    return [f"{path}{w[len(path.name):]}" if w.startswith(f"{path.name}: ") else w for w in warnings]
 
 
 def load_paths(
@@ -648,28 +753,34 @@ def load_paths(
     source_url: str | None = None,
     extractor: str = "auto",
     jobs: int = 1,
+    max_file_size: int | None = DEFAULT_MAX_FILE_SIZE,
     on_document: Callable[[dict], None] | None = None,
 ) -> dict:
     """Load every file into ``db_path``; each document is written whole or not at all.
 
-    ``load_paths("budget.db", ["data/documents"])`` returns ``{"loaded": [...], "failed": [...]}``.
-    A file that fails is reported and does not stop the batch, nor undo other files.
-    Documents are committed in groups (:class:`Batch`); ``loaded`` lists committed ones only.
+    ``load_paths("budget.db", ["data/documents"])`` returns ``{"files": 2, "loaded": [...],
+    "failed": [...], "skipped": [...]}``: the regular files found, and an entry per file
+    committed, per file that failed and per path skipped (:func:`expand_paths`). A file that
+    fails is reported and does not stop the batch, nor undo other files. Documents are
+    committed in groups (:class:`Batch`); ``loaded`` lists committed ones only.
     """
-    files = expand_paths(paths)
-    report: dict = {"loaded": [], "failed": []}
+    files, skipped = expand_paths(paths)
+    report: dict = {"files": len(files), "loaded": [], "failed": [], "skipped": skipped}
     batch = Batch(db_path)  # opens the database with the first document that parses
+    full: dict = {}  # once the disk is full: the file the batch stopped at
 
     def settle() -> None:
         entries, error = batch.commit()
-        if error:
+        if not error:
+            report["loaded"].extend(entries)
+        elif full or disk_full(error):
+            full.setdefault("file", entries[0]["file"])  # uncommitted, they are not kept
+        else:
             report["failed"].extend({"file": e["file"], "error": f"{e['file']}: could not be written to "
                                      f"{db_path} ({error})"} for e in entries)
-        else:
-            report["loaded"].extend(entries)
 
     try:
-        for path, prepared, error in prepared_in_order(files, extractor, jobs):
+        for path, prepared, error in prepared_in_order(files, extractor, jobs, max_file_size):
             if error:
                 entry = {"file": str(path), "error": error}
                 report["failed"].append(entry)
@@ -677,6 +788,11 @@ def load_paths(
                 try:
                     counts = batch.write(prepared, source_url)
                 except sqlite3.DatabaseError as e:
+                    if disk_full(e):
+                        # every file after it would fail the same way: stop, keeping what fits
+                        full["file"] = str(path)
+                        settle()
+                        break
                     entry = {"file": str(path), "error": f"{path}: could not be written to {db_path} ({e})"}
                     report["failed"].append(entry)
                     if batch.pending and not batch.open:
@@ -684,15 +800,20 @@ def load_paths(
                 else:
                     entry = {"file": str(path), "slug": prepared.slug,
                              "rows": {k: v for k, v in counts.items() if v},
-                             "unparsed": prepared.unparsed, "warnings": prepared.warnings}
+                             "unparsed": prepared.unparsed, "warnings": with_full_path(path, prepared.warnings)}
                     batch.pending.append(entry)
                 if batch.due():
                     settle()
             if on_document:
                 on_document(entry)
+            if full:
+                break
     finally:
         if batch.db is not None:
             settle()  # also when interrupted: the documents written whole are kept
-            finish(batch.db)
+            rebuilt, folded = finish(batch.db, full=bool(full))
             batch.db.close()
+            if full or not rebuilt:
+                report["failed"].append({"file": full.get("file", str(db_path)), "error": disk_full_message(
+                    db_path, full.get("file"), len(report["loaded"]), folded)})
     return report

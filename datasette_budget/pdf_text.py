@@ -60,13 +60,13 @@ def extract_pages(path: str | os.PathLike[str], extractor: str = "auto") -> list
         )
     path = Path(path)
     if not path.is_file():
-        raise PdfError(f"{path.name}: expected a PDF document, but there is no such file.")
+        raise PdfError(f"{path}: expected a PDF document, but there is no such file")
     read = _READERS[AUTO_EXTRACTOR if extractor == "auto" else extractor]
     pages = [page_lines(chars) for chars in read(path)]
     if not any(pages):
         raise PdfError(
-            f"{path.name}: expected a PDF with a text layer, but none of its {len(pages)} "
-            "page(s) holds any text (a scanned image?); run it through OCR first."
+            f"{path}: expected a PDF with a text layer, but none of its {len(pages)} "
+            "page(s) holds any text (a scanned image?); run it through OCR first"
         )
     return pages
 
@@ -199,12 +199,12 @@ def _open_error(path: Path, exc: Exception) -> PdfError:
     # pdfplumber wraps pdfminer's exception, e.g. PdfminerException(PDFPasswordIncorrect())
     if len(exc.args) == 1 and isinstance(exc.args[0], Exception):
         exc = exc.args[0]
-    detail = str(exc) or type(exc).__name__
+    detail = (str(exc) or type(exc).__name__).rstrip(". ")  # PDFium's end in a full stop
     if "password" in detail.lower() or "password" in type(exc).__name__.lower():
         return PdfError(
-            f"{path.name}: expected a PDF document without a password, but it is encrypted ({detail})."
+            f"{path}: expected a PDF document without a password, but it is encrypted ({detail})"
         )
-    return PdfError(f"{path.name}: expected a PDF document, but it could not be opened ({detail}).")
+    return PdfError(f"{path}: expected a PDF document, but it could not be opened ({detail})")
 
 
 _READERS: dict[str, Callable[[Path], list[list[Char]]]] = {

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +56,24 @@ def without_sangong_text() -> str:
     return "\n".join(lines[: start - 1] + lines[end:])
 
 
+# A budget table's first lines in Traditional Chinese, as a Taiwan or Hong Kong file in Big5
+# would hold them, and a Japanese budget's in Shift-JIS: text, but not in an encoding the loader reads.
+BIG5_TEXT = """臺北市政府主計處 2021年度單位預算
+部門收支總體情況表
+單位：元
+科目編碼 科目名稱 合計 基本支出 項目支出
+201 一般公共服務支出 13,931,481 10,341,481 3,590,000
+20103 政府辦公廳（室）及相關機構事務 13,931,481 10,341,481 3,590,000
+說明：本年度預算較上年度增加，主要是人員經費調整。
+"""
+SHIFT_JIS_TEXT = """令和3年度 一般会計予算書
+歳出予算事項別明細書
+款 項 目 本年度予算額 前年度予算額 比較
+総務費 総務管理費 一般管理費 1,234,567 1,200,000 34,567
+説明：職員の給与等に要する経費であります。
+"""
+
+
 def minimal_pdf(text: str) -> bytes:
     """A valid one-page PDF whose text layer is ``text`` (ASCII), written by hand."""
     stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode("ascii")
@@ -89,12 +108,28 @@ def write_corpus(folder: Path) -> dict[str, Path]:
         "not_budget_pdf": ("minutes.pdf", minimal_pdf("Minutes of the annual general meeting, 12 March 2021")),
         "gb18030": ("gb18030.txt", SEED.read_text(encoding="utf-8").encode("gb18030")),
         "without_sangong": ("no-sangong.txt", without_sangong_text().encode("utf-8")),
+        "big5": ("taipei-big5.txt", BIG5_TEXT.encode("big5")),
+        "shift_jis": ("yosan-sjis.txt", SHIFT_JIS_TEXT.encode("shift_jis")),
+        "junk_pdf": ("damaged.pdf", b"%PDF-1.4\n" + bytes(range(256)) * 16),
     }
     paths = {}
     for case, (name, data) in files.items():
         path = folder / name
         path.write_bytes(data)
         paths[case] = path
+    return paths
+
+
+def write_special(folder: Path) -> dict[str, Path]:
+    """Paths that are not disclosures to read: a FIFO (opening it to read waits for a writer)
+    and files larger than the loader reads, made sparse so that they take no disk. /dev/zero
+    needs no making."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"fifo": folder / "pipe.txt", "oversize": folder / "huge.pdf", "long_text": folder / "long.txt"}
+    os.mkfifo(paths["fifo"])
+    for case, size in (("oversize", 201 * 2**20), ("long_text", 50 * 2**20)):
+        with open(paths[case], "wb") as f:
+            f.truncate(size)
     return paths
 
 

@@ -2,16 +2,20 @@
 database: integrity_check ok, and every document present is complete (its rows per table
 are those of a clean load), never half-written."""
 import os
+import asyncio
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
+import threading
 
 import pytest
+from datasette.app import Datasette
 
 from conftest import SEED, SEED_SLUG, load
 from corpus import department_copy, department_names
+
+from datasette_budget.loader import TEST_PAUSE_ENV
 
 DOCUMENT_TABLES = [
     "document_tables", "summary_items", "function_income", "function_expenditure", "function_budget_expenditure",
@@ -94,31 +98,47 @@ def test_two_processes_loading_into_the_same_file(tmp_path, clean_counts):
         assert counts(db_path, slug) == clean_counts, slug
 
 
-def test_load_killed_halfway_leaves_only_complete_documents(tmp_path, clean_counts):
-    # documents are committed in groups of about a second's work: enough of them that the
-    # kill lands after the first group and well before the last
-    names = department_names(60)
-    folder = department_folder(tmp_path / "many", names)
-    db_path = tmp_path / "killed.db"
-    process = subprocess.Popen(load_command(db_path, folder), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def load_killed_after(db_path, folder, committed: int, tmp_path) -> None:
+    """Run the loader on folder and SIGKILL it once ``committed`` documents are committed and
+    the next one is written but not committed. The loader's test setting commits after every
+    document and, at that point, blocks reading a FIFO this function holds open: the kill
+    lands there, whatever the machine's speed."""
+    fifo = tmp_path / f"pause-{db_path.stem}"
+    os.mkfifo(fifo)
+    env = {**os.environ, TEST_PAUSE_ENV: f"{committed}:{fifo}"}
+    process = subprocess.Popen(load_command(db_path, folder), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=env)
+
+    def unblock_if_loader_exits():
+        # a loader that ends without pausing must not leave this test waiting on the FIFO
+        process.wait()
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+
+    watcher = threading.Thread(target=unblock_if_loader_exits, daemon=True)
+    watcher.start()
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if db_path.exists() and slugs(db_path):
-                    break
-            except sqlite3.OperationalError:
-                pass  # the schema is still being created, or the file is locked
-            time.sleep(0.02)
+        held = os.open(fifo, os.O_WRONLY)  # returns once the loader has opened it to read
+        assert process.poll() is None, "the loader ended before its pause"
         os.kill(process.pid, signal.SIGKILL)
+        os.close(held)
     finally:
         process.wait(timeout=60)
+        watcher.join()
     assert process.returncode == -signal.SIGKILL
+
+
+def test_load_killed_halfway_leaves_only_complete_documents(tmp_path, clean_counts):
+    names = department_names(6)
+    folder = department_folder(tmp_path / "many", names)
+    db_path = tmp_path / "killed.db"
+    load_killed_after(db_path, folder, 3, tmp_path)
     assert integrity(db_path) == "ok"  # opening the file rolls back the killed transaction
+    # the three committed documents, whole; not the fourth, written but not committed
     present = slugs(db_path)
-    assert 1 <= len(present) < len(names), "the load was not interrupted halfway"
+    assert present == sorted(f"{name}-2021-部门预算" for name in names[:3])
     for slug in present:
         assert counts(db_path, slug) == clean_counts, slug
+    assert counts(db_path, f"{names[3]}-2021-部门预算") == {t: 0 for t in DOCUMENT_TABLES}
     conn = sqlite3.connect(db_path)
     try:
         # no row of any table belongs to a document that is not in documents
@@ -131,6 +151,42 @@ def test_load_killed_halfway_leaves_only_complete_documents(tmp_path, clean_coun
     # and loading again completes the batch
     assert load(db_path, folder).exit_code == 0
     assert len(slugs(db_path)) == len(names)
+
+
+def canned(db_path, query, immutable=False, **params):
+    async def get():
+        ds = Datasette([], immutables=[str(db_path)]) if immutable else Datasette([str(db_path)])
+        await ds.invoke_startup()
+        response = await ds.client.get(f"/{db_path.stem}/{query}.json", params={**params, "_shape": "array"})
+        return response.status_code, response.json()
+
+    return asyncio.run(get())
+
+
+@pytest.mark.parametrize("committed", [0, 1])
+def test_a_first_load_killed_still_serves_what_it_committed(tmp_path, committed):
+    # the schema, rollup_state included, is committed (and in the database file itself) before
+    # the first document; the canned queries that need rollup_state are there, and read the
+    # line tables while it is stale
+    names = department_names(3)
+    folder = department_folder(tmp_path / "first", names)
+    db_path = tmp_path / "first.db"
+    load_killed_after(db_path, folder, committed, tmp_path)
+    slug = f"{names[0]}-2021-部门预算"
+    # served immutable as the kill left it, the write-ahead log beside it unread
+    assert (tmp_path / "first.db-wal").exists()
+    for query in ("expenditure_by_function", "expenditure_by_economic", "basic_by_kind"):
+        assert canned(db_path, query, immutable=True, document=slug)[0] == 200, query
+    # served as a database still being written, it shows what was committed
+    status, rows = canned(db_path, "expenditure_by_function", document=slug, level="1")
+    assert status == 200
+    by_code = {row["code"]: row for row in rows}
+    if committed:  # 201 一般公共服务支出: 13,931,481 元, 76.85% of the seed's (and its copies') total
+        assert (by_code["201"]["name"], by_code["201"]["total"], by_code["201"]["share"]) == (
+            "一般公共服务支出", 13931481, 76.85)
+    else:
+        assert rows == []
+    assert slugs(db_path) == [slug][:committed]
 
 
 def test_a_document_refused_by_the_database_is_rolled_back_alone(tmp_path, clean_counts):

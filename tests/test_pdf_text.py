@@ -5,6 +5,7 @@ The expected lines were read off the rendered sample pages.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -117,14 +118,15 @@ def test_rotated_page_reads_upright(tmp_path, extractor):
 def test_junk_file_is_named_in_error(tmp_path, extractor):
     junk = tmp_path / "junk.pdf"
     junk.write_bytes(os.urandom(4096))
-    with pytest.raises(PdfError, match=r"^junk\.pdf: expected a PDF document, but it could not be opened"):
+    with pytest.raises(PdfError, match=rf"^{re.escape(str(junk))}: expected a PDF document, but it could not be opened \([^)]*(\([^)]*\))?\)$"):
         extract_pages(junk, extractor)
 
 
 @extractors
 def test_missing_file(tmp_path, extractor):
-    with pytest.raises(PdfError, match=r"^absent\.pdf: expected a PDF document, but there is no such file\.$"):
-        extract_pages(tmp_path / "absent.pdf", extractor)
+    absent = tmp_path / "absent.pdf"
+    with pytest.raises(PdfError, match=rf"^{re.escape(str(absent))}: expected a PDF document, but there is no such file$"):
+        extract_pages(absent, extractor)
 
 
 @extractors
@@ -141,7 +143,7 @@ def test_password_protected_pdf(tmp_path, extractor):
         b"/ID[<00112233445566778899aabbccddeeff><00112233445566778899aabbccddeeff>]>>\n"
         b"%%EOF\n"
     )
-    with pytest.raises(PdfError, match=r"^locked\.pdf: expected a PDF document without a password, but it is encrypted"):
+    with pytest.raises(PdfError, match=rf"^{re.escape(str(locked))}: expected a PDF document without a password, but it is encrypted"):
         extract_pages(locked, extractor)
 
 
@@ -159,7 +161,7 @@ def test_pdf_without_text_layer(tmp_path, extractor):
         page.insert_obj(image)
         page.gen_content()
     scan.save(tmp_path / "scan.pdf")
-    with pytest.raises(PdfError, match=r"^scan\.pdf: .* none of its 2 page\(s\) holds any text \(a scanned image\?\)"):
+    with pytest.raises(PdfError, match=rf"^{re.escape(str(tmp_path / 'scan.pdf'))}: .* none of its 2 page\(s\) holds any text \(a scanned image\?\); run it through OCR first$"):
         extract_pages(tmp_path / "scan.pdf", extractor)
 
 
