@@ -14,27 +14,8 @@ from functools import lru_cache
 from .amounts import AMOUNT, is_amount, parse_amount, printed_to_yuan, to_yuan
 from .classification import normalise_code
 from .documents import Line
-
-# Roles, tried in order against a title with its spaces removed. The same role can be
-# printed under different titles across regions and years.
-ROLE_TITLES: list[tuple[str, re.Pattern]] = [
-    (role, re.compile(pattern))
-    for role, pattern in [
-        ("appropriation_summary", r"财政拨款收(入)?支(出)?.*(总体情况|总)表"),
-        ("summary", r"(收支总体情况|财务收支预算总|收入支出决算总|收支预算总|收支决算总)表"),
-        ("income", r"收入(总体情况|预算总|决算)表"),
-        ("basic_expenditure", r"一般公共预算(财政拨款)?基本支出.*表"),
-        ("sangong", r"三公.*表"),
-        ("fund_expenditure", r"政府性基金预算.*支出.*表"),
-        ("capital_expenditure", r"国有资本经营预算.*支出.*表"),
-        ("procurement", r"政府采购.*表"),
-        ("gpb_expenditure", r"一般公共预算(财政拨款)?支出.*表"),
-        ("expenditure", r"支出(总体情况|预算总|决算)表"),
-        ("performance_overall", r"整体绩效目标.*表"),
-        ("performance_project", r"项目绩效目标表"),
-    ]
-]
-PERFORMANCE_ROLES = ("performance_overall", "performance_project")
+# Recognising titles and regions lives in read/recognise.py; re-exported for the callers here.
+from .read.recognise import PERFORMANCE_ROLES, ROLE_TITLES, UNIT_RE, compact, find_tables, role_of_title  # noqa: F401
 
 # The fund a function-classified expenditure table reports.
 FUNDS = {
@@ -43,7 +24,6 @@ FUNDS = {
     "capital_expenditure": "国有资本经营预算",
 }
 
-UNIT_RE = re.compile(r"单位\s*[:：]\s*(万元|元)")
 PAGE_NUMBER_RE = re.compile(r"^(?:-\s*\d+\s*-|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
 NOTE_RE = re.compile(r"^(?:注|备注|说明)\s*[:：]")
 TOTAL_LABEL_RE = re.compile(r"^(?:合\s*计|总\s*计)$")
@@ -140,52 +120,6 @@ class ParsedTable:
     @property
     def status(self) -> str:
         return "loaded" if self.rows else "empty"
-
-
-def compact(text: str) -> str:
-    """The text without whitespace (str.split's whitespace is exactly the regex ``\\s``)."""
-    return "".join(text.split())
-
-
-def role_of_title(text: str) -> str | None:
-    """The role of a line that is a table title, else None.
-
-    ``role_of_title("郑州市信访局部门收支总体情况表") == "summary"``
-    """
-    if "表" not in text:
-        return None  # most lines: no need to look further
-    t = compact(text)
-    if not t.endswith("表") or len(t) > 60 or any(c in t for c in "《》。，…："):
-        return None
-    if re.match(r"^(\d+[.．、]|[一二三四五六七八九十]+、)", t):
-        return None  # a table of contents entry or a list item naming a table
-    for role, pattern in ROLE_TITLES:
-        if pattern.search(t):
-            return role
-    return None
-
-
-def find_tables(lines: list[Line]) -> list[tuple[str, int, int]]:
-    """(role, start index, end index) of each table region; a region runs to the next title.
-
-    A title counts only when a unit line (单位：元) follows within five lines, except for the
-    performance forms, which print none.
-    """
-    starts = []
-    for i, line in enumerate(lines):
-        role = role_of_title(line.text)
-        if not role:
-            continue
-        if role not in PERFORMANCE_ROLES:
-            window = " ".join(l.text for l in lines[i : i + 6])
-            if not UNIT_RE.search(window):
-                continue
-        starts.append((role, i))
-    regions = []
-    for n, (role, start) in enumerate(starts):
-        end = starts[n + 1][1] if n + 1 < len(starts) else len(lines)
-        regions.append((role, start, end))
-    return regions
 
 
 # every row's code is normalised, and the same codes come back in every table and document
