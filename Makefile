@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DOCUMENTS := $(wildcard data/documents/*)
 
-.PHONY: serve test bench install clean
+.PHONY: serve test bench corpus install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run
+
+# The corpus report: every document of ../shared/corpus loaded, against expected.csv.
+corpus: $(VENV)/.installed
+	$(BIN)/python -m scripts.corpus_report
 
 clean:
 	rm -rf $(VENV) budget.db budget.db.tmp
