@@ -11,7 +11,20 @@ are loaded together, as a publisher would load a folder, so two documents that e
 identity show as a document that is no longer in the database.
 
 The key's mapping to the database (:func:`key_value`) is the project's reading of what each key
-names; the expected figures come from ``expected.csv`` only.
+names; the expected figures come from ``expected.csv`` only. What the mapping expects the loader
+to store (readers of new layouts: store figures this way, or change the mapping with the loader):
+
+- summary: ``declared_totals`` of role ``summary``, kind ``total``, side 支出, label 本年支出合计 /
+  支出总计; basic / project / operating from the ``expenditure`` table's 合计 row.
+- function_gpb: role ``gpb_expenditure``; a printed 类 row is a ``subtotal`` with its code, else the
+  class is the sum of its ``function_budget_expenditure`` rows (fund 一般公共预算); ``item_rows``
+  counts 7-digit rows; the 合计 row is kind ``total``; a prior-year column is ``column = 'prior_year'``.
+- economic_basic / economic_gpb_total: roles ``basic_expenditure`` / ``economic_expenditure``, 类
+  rows as subtotals, else the sum of 5-digit rows of the class; 合计 columns total / personnel / public.
+- sangong and what the same table prints: ``sangong_items.kind`` in :data:`SANGONG_KINDS`
+  (机关运行经费 ``running_costs``, 会议费 ``meeting``, 培训费 ``training``, 行政经费 ``administrative``);
+  a prior-year panel in ``sangong_items.prior_year_amount``; per-unit rows carry ``unit_name``.
+- performance (a 绩效自评表): keys of ``performance_targets.fields`` (JSON), amounts in 元.
 """
 from __future__ import annotations
 
