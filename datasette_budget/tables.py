@@ -15,6 +15,7 @@ from .amounts import AMOUNT, is_amount, parse_amount, printed_to_yuan, to_yuan
 from .classification import normalise_code
 from .documents import Line
 # Recognising titles and regions lives in read/recognise.py; re-exported for the callers here.
+from .read.parsed import ParsedTable  # noqa: F401  (read and written by every table reader)
 from .read.recognise import PERFORMANCE_ROLES, ROLE_TITLES, UNIT_RE, compact, find_tables, role_of_title  # noqa: F401
 
 # The fund a function-classified expenditure table reports.
@@ -99,27 +100,6 @@ CARRY_SIDES = [("收入", r"^(年初|上年结转|使用非财政拨款结余|�
 CHINESE_NUMERALS = "一二三四五六七八九十"
 CHINESE_MARKER_RE = re.compile(rf"^([{CHINESE_NUMERALS}]+)、")  # 二十二、
 NUMBER_RE = re.compile(r"(\d+)")
-
-
-@dataclass
-class ParsedTable:
-    role: str
-    title: str
-    first_line: int
-    last_line: int
-    page: int | None
-    unit: str | None = None
-    columns: list[str] = field(default_factory=list)
-    rows: list[dict] = field(default_factory=list)  # line items
-    totals: list[dict] = field(default_factory=list)  # declared totals and subtotals
-    unparsed: list[dict] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    header: list[str] = field(default_factory=list)
-    kind: str = ""  # for gpb_expenditure: "function" or "economic"
-
-    @property
-    def status(self) -> str:
-        return "loaded" if self.rows else "empty"
 
 
 # every row's code is normalised, and the same codes come back in every table and document
