@@ -28,3 +28,56 @@ ROLE_TITLES: list[tuple[str, re.Pattern]] = [
 ]
 # Forms of targets and indicators, not tables of figures: no unit line follows their title.
 PERFORMANCE_ROLES = ("performance_overall", "performance_project")
+
+
+# -- Column kinds of a table's header (read by the layout readers of read/) --------------
+# (column, pattern searched in one header label with its spaces removed), tried in order.
+EXPENDITURE_COLUMN_WORDS = [
+    ("basic_personnel", r"人员(经费|支出)"),
+    ("basic_public", r"公用(经费|支出)"),
+    ("basic_wages", r"工资福利"),
+    ("basic_family", r"对个人和家庭"),
+    ("basic_goods", r"商品(和)?服务"),
+    ("basic_capital", r"资本性"),
+    ("basic", r"基本支出"),
+    ("project_social", r"社会事业"),
+    ("project_debt", r"债务项目"),
+    ("project_construction", r"基本建设"),
+    ("project_other", r"其他项目"),
+    ("project", r"项目支出"),
+    ("remit_superior", r"上缴上级"),
+    ("operating", r"经营支出"),
+    ("affiliated_subsidy", r"对附属单位"),
+    ("total", r"^(合计|总计|小计|预算数|预算|金额|本年预算|支出合计)$"),
+]
+INCOME_COLUMN_WORDS = [
+    ("appropriation", r"财政拨款"),
+    ("general_budget", r"一般公共预算"),
+    ("government_fund", r"政府性基金"),
+    ("state_capital", r"国有资本经营"),
+    ("special_account", r"财政专户"),
+    ("business", r"(?<!单位)事业收入"),
+    ("operating", r"经营收入"),
+    ("superior_subsidy", r"上级补助"),
+    ("affiliated", r"附属单位"),
+    ("other", r"其他"),
+    ("transfer", r"上级转|转移支付"),
+    ("carryover", r"上年结转"),
+    ("total", r"^(合计|总计|小计|收入合计|本年收入合计)$"),
+]
+BASIC_COLUMN_WORDS = [
+    ("personnel", r"人员(经费|支出)"),
+    ("public", r"公用(经费|支出)"),
+    ("appropriation", r"财政拨款"),
+    ("total", r"^(合计|总计|小计|预算数|预算|金额|决算数|基本支出)$"),
+]
+# the other kinds of column a coded table prints: code parts, code, name, row number
+CODE_PART_LABELS = {"类": 0, "款": 1, "项": 2}
+CODE_LABEL_RE = re.compile(r"编码|编号|代码")
+NAME_LABEL_RE = re.compile(r"名称|^项目$|^科目$|^功能分类科目$|^经济分类科目$")
+ROW_NUMBER_LABEL_RE = re.compile(r"^(行次|栏次|序号)$")
+TOTAL_ROW_RE = re.compile(r"^(合计|总计|支出合计|收入合计|本年合计)[:：]?$")
+# panels printed side by side: the year before's figures, the carry-over beside this year's
+PRIOR_YEAR_LABEL_RE = re.compile(r"上年预算|上年数")
+CARRYOVER_LABEL_RE = re.compile(r"上年结转")
+YEAR_LABEL_RE = re.compile(r"(20\d\d)\s*年")
