@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import narrative, performance
-from .documents import DocumentError, SourceDocument, describe, read_document, slug_for
+from .documents import DocumentError, SourceDocument, read_document
+from .read.identity import identify, slug_for
 from .tables import PERFORMANCE_ROLES, ParsedTable, find_tables, table_parser
 
 # Tables every template of the family has; a missing one is a warning, not an error.
@@ -59,7 +60,7 @@ class Disclosure:
         return f"{m['department']} {m['year']}年{m['level']}{m['phase']}"
 
 
-def read_disclosure(path: Path, extractor: str = "auto") -> Disclosure:
+def read_disclosure(path: Path, extractor: str = "auto", identity: dict | None = None) -> Disclosure:
     """Read and parse one file: ``read_disclosure(Path("data/documents/x.txt")).slug``.
 
     Raises :class:`DocumentError` when the file is not a budget disclosure at all.
@@ -73,12 +74,7 @@ def read_disclosure(path: Path, extractor: str = "auto") -> Disclosure:
             f"{path}: no budget tables found; expected a department budget or final-accounts "
             "disclosure (部门预算/部门决算) with tables such as 部门收支总体情况表"
         )
-    meta = describe(lines, path.name)
-    if not meta["department"] or not meta["year"]:
-        raise DocumentError(
-            f"{path}: could not tell which department and year this disclosure is for; expected a "
-            "title such as 郑州市信访局 2021年部门预算"
-        )
+    meta = identify(lines, path, identity)  # ``identity``: what a --manifest says, in place of detection
     # Twice: the names the first reading prints for each code help join the names that
     # wrap in other tables (a narrow column wraps a name its neighbour prints whole).
     # Each region's lines are read once; only the names are joined twice.

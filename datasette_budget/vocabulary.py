@@ -30,6 +30,24 @@ ROLE_TITLES: list[tuple[str, re.Pattern]] = [
 PERFORMANCE_ROLES = ("performance_overall", "performance_project")
 
 
+# -- who a document is (read/identity.py) ----------------------------------------------
+IDENTITY_FIELDS = ("department", "year", "phase", "level", "region")
+PHASES = ("预算", "决算")
+LEVELS = ("部门", "单位")
+# A 绩效自评表 reports a year's spending after the year: it is published with the 决算.
+FINAL_TITLE_WORDS = ("决算", "自评")
+# Labels whose value names the document's department or unit: 单位名称：重庆市气象局
+DEPARTMENT_LABELS = ("编制部门", "预算主管部门", "单位名称", "部门（单位）名称", "部门名称", "预算单位",
+                     "编制单位", "部门", "单位")
+# What 单位： names when it is the unit of the amounts, not of the organisation
+UNIT_WORDS = ("元", "万元", "万", "千元", "亿元")
+# Words between a title's year and its level: 上海市2026年市级单位预算
+SCOPE_WORDS = ("省级", "市级", "区级", "县级")
+# What may follow 部门预算 in a title: 公开, 表, 情况说明 (anything else makes it a sentence)
+TITLE_TAILS = ("公开情况说明", "公开表", "公开", "情况说明", "编制说明", "说明", "表", "草案")
+# How a table title starts after the department's name: 郑州市信访局部门收支总体情况表
+TABLE_TITLE_STARTS = ("收支总体情况", "财务收支", "收入总体", "支出总体", "财政拨款收支", "一般公共预算")
+
 # -- Column kinds of a table's header (read by the layout readers of read/) --------------
 # (column, pattern searched in one header label with its spaces removed), tried in order.
 EXPENDITURE_COLUMN_WORDS = [
