@@ -7,6 +7,10 @@ same way (:func:`page_lines`): characters whose vertical centres agree form a
 line, sorted left to right; a horizontal gap of a fifth of the character height
 or more starts a new word; words are joined with single spaces.
 
+:func:`read_pages` also gives each page's path objects (the boxes of drawn lines
+and rectangles), from which :mod:`datasette_budget.read.layout` builds a table's
+ruling lines.
+
     >>> extract_pages("budget.pdf")[11][3]
     '204 06 07 公共法律服务 300,000 300,000 0 0 0'
 """
@@ -45,6 +49,14 @@ class Char(NamedTuple):
     bottom: float
 
 
+class PageContent(NamedTuple):
+    """One page: its characters and the boxes ``(x0, top, x1, bottom)`` of its path
+    objects (drawn lines and rectangles), both in points with ``top`` growing down."""
+
+    chars: list[Char]
+    paths: list[tuple[float, float, float, float]]
+
+
 def extract_pages(path: str | os.PathLike[str], extractor: str = "auto") -> list[list[str]]:
     """Return each page's lines of text, one visual line (one table row) per string.
 
@@ -54,6 +66,19 @@ def extract_pages(path: str | os.PathLike[str], extractor: str = "auto") -> list
         >>> len(pages), pages[0][:1]
         (33, ['上海市普陀区2024年区级部门预算'])
     """
+    contents = read_pages(path, extractor, paths=False)
+    return [[line_text(row) for row in group_lines(page.chars)] for page in contents]
+
+
+def read_pages(path: str | os.PathLike[str], extractor: str = "auto", paths: bool = True) -> list[PageContent]:
+    """Each page's characters with their boxes and, when ``paths``, its path objects' boxes.
+
+    Raises :class:`PdfError` for a file that is not a readable PDF or has no text at all.
+
+        >>> page = read_pages("budget.pdf")[6]
+        >>> page.chars[0].text, len(page.paths)
+        ('表', 231)
+    """
     if extractor not in EXTRACTORS:
         raise ValueError(
             f"Unknown PDF extractor {extractor!r}: use one of {', '.join(EXTRACTORS)}."
@@ -62,8 +87,8 @@ def extract_pages(path: str | os.PathLike[str], extractor: str = "auto") -> list
     if not path.is_file():
         raise PdfError(f"{path.name}: expected a PDF document, but there is no such file.")
     read = _READERS[AUTO_EXTRACTOR if extractor == "auto" else extractor]
-    pages = [page_lines(chars) for chars in read(path)]
-    if not any(pages):
+    pages = read(path, paths)
+    if not any(any(not c.text.isspace() for c in page.chars) for page in pages):
         raise PdfError(
             f"{path.name}: expected a PDF with a text layer, but none of its {len(pages)} "
             "page(s) holds any text (a scanned image?); run it through OCR first."
@@ -77,6 +102,14 @@ def page_lines(chars: Iterable[Char]) -> list[str]:
         >>> page_lines([Char("元", 20, 30, 0, 10), Char("万", 10, 20, 0, 10)])
         ['万元']
     """
+    return [line_text(row) for row in group_lines(chars)]
+
+
+def group_lines(chars: Iterable[Char]) -> list[list[Char]]:
+    """The characters of each visual line, top to bottom, each line sorted left to right.
+
+    Lines holding only spaces are dropped, as :func:`page_lines` drops them.
+    """
     rows: list[list[Char]] = []
     anchor_centre = anchor_height = 0.0
     for char in sorted(chars, key=_centre):
@@ -89,10 +122,19 @@ def page_lines(chars: Iterable[Char]) -> list[str]:
         rows[-1].append(char)
     lines = []
     for row in rows:
-        line = _join_words(sorted(row, key=lambda c: c.x0))
-        if line:
-            lines.append(line)
+        row.sort(key=_left)
+        if any(not c.text.isspace() and c.text.isprintable() for c in row):
+            lines.append(row)
     return lines
+
+
+def line_text(row: list[Char]) -> str:
+    """A line's characters (sorted left to right) as words joined by single spaces."""
+    return _join_words(row)
+
+
+def _left(char: Char) -> float:
+    return char.x0
 
 
 def _centre(char: Char) -> float:
@@ -121,8 +163,8 @@ def _join_words(row: list[Char]) -> str:
     return " ".join(words)
 
 
-def _pdfium_chars(path: Path) -> list[list[Char]]:
-    """Characters per page from PDFium: fast, C code, one call per character."""
+def _pdfium_pages(path: Path, paths: bool) -> list[PageContent]:
+    """Characters (and path boxes) per page from PDFium: fast, C code, one call per character."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
@@ -157,8 +199,17 @@ def _pdfium_chars(path: Path) -> list[list[Char]]:
                 x1, bottom = to_display(box.right, box.bottom)
                 chars.append(Char(text, min(x0, x1), max(x0, x1), min(top, bottom), max(top, bottom)))
             textpage.close()
+            boxes = []
+            if paths:
+                # Tables draw their borders as path objects: lines or thin rectangles,
+                # sometimes one filled rectangle per cell.
+                for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=5):
+                    left, bottom, right, top = obj.get_bounds()
+                    x0, y0 = to_display(left, top)
+                    x1, y1 = to_display(right, bottom)
+                    boxes.append((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
             page.close()
-            pages.append(chars)
+            pages.append(PageContent(chars, boxes))
     except pdfium.PdfiumError as exc:
         raise _open_error(path, exc) from exc
     finally:
@@ -177,15 +228,19 @@ _ROTATIONS: dict[int, Callable[[float, float], tuple[float, float]]] = {
 }
 
 
-def _pdfplumber_chars(path: Path) -> list[list[Char]]:
-    """Characters per page from pdfplumber (pdfminer.six): pure Python, slower."""
+def _pdfplumber_pages(path: Path, paths: bool) -> list[PageContent]:
+    """Characters (and path boxes) per page from pdfplumber (pdfminer.six): pure Python, slower."""
     import pdfplumber
 
     try:
         with pdfplumber.open(path) as pdf:
             # pdfminer already applies /Rotate and measures ``top`` downwards.
             return [
-                [Char(c["text"], c["x0"], c["x1"], c["top"], c["bottom"]) for c in page.chars]
+                PageContent(
+                    [Char(c["text"], c["x0"], c["x1"], c["top"], c["bottom"]) for c in page.chars],
+                    [(o["x0"], o["top"], o["x1"], o["bottom"]) for o in page.rects + page.lines + page.curves]
+                    if paths else [],
+                )
                 for page in pdf.pages
             ]
     except Exception as exc:
@@ -207,7 +262,7 @@ def _open_error(path: Path, exc: Exception) -> PdfError:
     return PdfError(f"{path.name}: expected a PDF document, but it could not be opened ({detail}).")
 
 
-_READERS: dict[str, Callable[[Path], list[list[Char]]]] = {
-    "pdfium": _pdfium_chars,
-    "pdfplumber": _pdfplumber_chars,
+_READERS: dict[str, Callable[[Path, bool], list[PageContent]]] = {
+    "pdfium": _pdfium_pages,
+    "pdfplumber": _pdfplumber_pages,
 }
