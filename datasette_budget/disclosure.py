@@ -86,8 +86,9 @@ def read_disclosure(path: Path, extractor: str = "auto", identity: dict | None =
     perf_start = min((s for role, s, e in regions if role in PERFORMANCE_ROLES), default=None)
     # The 说明 printed after the last table (a 决算's 情况说明, a budget's 其他相关情况说明),
     # before any performance forms: part of the narrative too.
-    last_start, last_end = table_regions[-1][1:]
-    after_end = perf_start if perf_start is not None and perf_start > last_start else last_end
+    # (a region ends at the first heading that is no table, so read on to the forms or the end)
+    last_start = table_regions[-1][1]
+    after_end = perf_start if perf_start is not None and perf_start > last_start else len(lines)
     story["sections"] = story.get("sections", []) + narrative.sections_after_tables(lines[last_start + 1:after_end])
     targets = performance.parse_performance(lines[perf_start:]) if perf_start is not None else {
         "targets": [], "indicators": [], "unparsed": []

@@ -16,7 +16,17 @@ from .classification import normalise_code
 from .documents import Line
 # Recognising titles and regions lives in read/recognise.py; re-exported for the callers here.
 from .read.parsed import ParsedTable  # noqa: F401  (read and written by every table reader)
-from .read.recognise import PERFORMANCE_ROLES, ROLE_TITLES, UNIT_RE, compact, find_tables, role_of_title  # noqa: F401
+from .read.recognise import (  # noqa: F401
+    PERFORMANCE_ROLES,
+    ROLE_TITLES,
+    UNIT_RE,
+    compact,
+    find_tables,
+    read_or_unreadable,
+    role_of_title,
+    unreadable_after,
+    unreadable_table,
+)
 
 # The fund a function-classified expenditure table reports.
 FUNDS = {
@@ -945,20 +955,38 @@ def table_parser(role: str, region: list[Line]) -> Callable[[dict | None], Parse
 
     Only joining wrapped names depends on the known names, so a document that parses its
     tables a second time, with the names the first parse found, reads each line once.
+
+    A table that raises while read, or of a role this reader does not read, is an unreadable
+    table (its page and the reason), never the end of the whole document.
     """
-    if role in ("summary", "appropriation_summary"):
-        table = parse_summary_table(role, region)
-    elif role == "sangong":
-        table = parse_sangong_table(region)
-    elif role == "procurement":
-        table = parse_procurement_table(region)
-    else:
-        return _coded_table_parser(role, region)
+    if role not in TEXT_ROLES:
+        table = unreadable_table(role, region, f"no reader yet for the rows of {compact(region[0].text)}")
+        return lambda known=None: table
+    try:
+        if role in ("summary", "appropriation_summary"):
+            table = parse_summary_table(role, region)
+        elif role == "sangong":
+            table = parse_sangong_table(region)
+        elif role == "procurement":
+            table = parse_procurement_table(region)
+        else:
+            parse = _coded_table_parser(role, region)
+            return lambda known=None: read_or_unreadable(role, region, lambda: parse(known))
+    except Exception as e:  # a reader's failure is the table's, not the document's
+        table = unreadable_after(role, region, e)
     return lambda known=None: table  # no wrapped names to join
 
 
+# The roles the text reader reads (the others are recorded as unreadable until a reader reads them)
+TEXT_ROLES = frozenset({
+    "summary", "appropriation_summary", "income", "expenditure", "gpb_expenditure", "economic_expenditure",
+    "basic_expenditure", "sangong", "fund_expenditure", "capital_expenditure", "procurement",
+})
+
+
 def _coded_table_parser(role: str, region: list[Line]) -> Callable[[dict | None], ParsedTable]:
-    economic = role == "gpb_expenditure" and is_economic_header(region)
+    # the seed's 一般公共预算支出情况表 says 经济分类 only in its header; 泉州's says so in its title
+    economic = role == "economic_expenditure" or (role == "gpb_expenditure" and is_economic_header(region))
     if economic:
         scan = scan_economic_table(region)
     elif role == "income":

@@ -7,28 +7,88 @@ from __future__ import annotations
 
 import re
 
-# Roles, tried in order against a title with its spaces removed. The same role can be
+# What each table role is, as the documents print it. A role names one table of a document:
+# the loader keeps one document_tables row per (document, role).
+TABLE_ROLES: dict[str, str] = {
+    "summary": "收支总表 / 收支总体情况表 / 财务收支预算总表 / 收入支出决算总表: income and expenditure items side by side",
+    "income": "收入总表 / 收入总体情况表 / 收入预算总表 / 收入决算表: income by function code and source",
+    "expenditure": "支出总表 / 支出总体情况表 / 支出预算总表 / 支出决算表: expenditure by function code, "
+                   "基本 / 项目 (and 事业单位经营支出, 上缴上级支出, 对附属单位补助支出 where printed)",
+    "appropriation_summary": "财政拨款收支总表 / 财政拨款收支总体情况表: the 财政拨款 income and expenditure items",
+    "appropriation_expenditure": "财政拨款支出预算表 / 财政拨款支出表（功能科目）: 财政拨款 expenditure by function "
+                                 "code (上海 05, 苏州 公开05; 基本支出 may be split into 人员经费 / 公用经费)",
+    "appropriation_basic_expenditure": "财政拨款基本支出表（经济科目）: 财政拨款 基本支出 by economic code (苏州 公开06)",
+    "gpb_expenditure": "一般公共预算支出表 / 一般公共预算支出情况表（按功能分类科目）/ 一般公共预算拨款支出预算表 / "
+                       "一般公共预算支出功能分类预算表: 一般公共预算 expenditure by function code (a text table "
+                       "whose header says 经济分类 is read as economic_expenditure)",
+    "economic_expenditure": "一般公共预算支出经济分类情况表: 一般公共预算 expenditure (基本 + 项目) by economic code "
+                            "(泉州 表八)",
+    "basic_expenditure": "一般公共预算基本支出表 / …基本支出情况表（按经济分类科目）/ …基本支出部门预算经济分类预算表: "
+                         "基本支出 by economic code (人员经费 / 公用经费)",
+    "project_economic_expenditure": "一般公共预算项目支出情况表（按经济分类科目）: 项目支出 by economic code (珠海 表7)",
+    "department_basic_expenditure": "部门预算基本支出预算表: the department's 基本支出 by economic code, all funds (珠海 表11)",
+    "project_expenditure": "项目支出预算表 / 项目支出表 / 财政拨款项目支出预算表 / 项目支出及其他支出预算表: one row "
+                           "per project (湖州 表10, 上海 10, 长春 预算表9, 珠海 表12)",
+    "sangong": "“三公”经费支出表 / “三公”经费和机关运行经费预算表 / 行政经费及“三公”经费预算表 / "
+               "“三公”经费、会议费、培训费支出表",
+    "running_cost": "一般公共预算机关运行经费支出预算表: 机关运行经费 by economic code (苏州 公开12)",
+    "fund_expenditure": "政府性基金预算支出表 / …支出情况表 / …拨款支出预算表 / …支出功能分类预算表",
+    "capital_expenditure": "国有资本经营预算支出表 / …支出情况表 / …支出预算表 / …支出明细表",
+    "procurement": "政府采购预算表 / 政府采购预算明细表 / 政府采购支出表",
+    # forms of targets and indicators, not tables of figures
+    "performance_overall": "部门整体绩效目标表 / 整体绩效目标申报表",
+    "performance_project": "项目绩效目标表 / 项目支出绩效表 / 项目支出绩效目标表 / 专项资金绩效目标表",
+    "performance_evaluation": "部门整体绩效自评表 / 项目绩效自评表: a 决算's self-evaluation of its targets (宁德)",
+}
+
+# Roles, tried in order against a title with its spaces, number label and trailing
+# qualifiers removed (see read/recognise.py); the qualifier is kept in the text the
+# pattern sees, so （按经济分类科目） can tell two tables apart. The same role can be
 # printed under different titles across regions and years.
 ROLE_TITLES: list[tuple[str, re.Pattern]] = [
     (role, re.compile(pattern))
     for role, pattern in [
+        # the performance forms first: their titles also name 项目支出, 部门整体 …
+        ("performance_evaluation", r"绩效自评.*表"),
+        ("performance_overall", r"整体绩效目标.*表"),
+        ("performance_project", r"项目绩效目标表|项目.*绩效(目标)?表|专项资金绩效目标表"),
         ("appropriation_summary", r"财政拨款收(入)?支(出)?.*(总体情况|总)表"),
-        ("summary", r"(收支总体情况|财务收支预算总|收入支出决算总|收支预算总|收支决算总)表"),
-        ("income", r"收入(总体情况|预算总|决算)表"),
+        ("summary", r"(收支总体情况|财务收支预算总|收入支出决算总|收支预算总|收支决算总|收支总)表"),
+        ("income", r"收入(总体情况|预算总|决算|总)表"),
+        ("project_economic_expenditure", r"一般公共预算(财政拨款)?项目支出.*表.*经济分类|一般公共预算(财政拨款)?项目支出.*经济分类.*表"),
         ("basic_expenditure", r"一般公共预算(财政拨款)?基本支出.*表"),
-        ("sangong", r"三公.*表"),
+        ("department_basic_expenditure", r"部门预算基本支出(预算)?表"),
+        ("sangong", r"三公.*表"),  # before running_cost: “三公”经费和机关运行经费预算表
+        ("running_cost", r"机关运行经费(支出)?(预算)?表"),
         ("fund_expenditure", r"政府性基金预算.*支出.*表"),
         ("capital_expenditure", r"国有资本经营预算.*支出.*表"),
         ("procurement", r"政府采购.*表"),
-        ("gpb_expenditure", r"一般公共预算(财政拨款)?支出.*表"),
-        ("expenditure", r"支出(总体情况|预算总|决算)表"),
-        ("performance_overall", r"整体绩效目标.*表"),
-        ("performance_project", r"项目绩效目标表"),
+        ("economic_expenditure", r"一般公共预算(财政拨款)?支出经济分类(情况|预算)?表"),
+        ("gpb_expenditure", r"一般公共预算(财政)?(拨款)?支出.*表"),
+        # after the funds' tables: 一般公共预算财政拨款支出… and 政府性基金预算财政拨款支出… are theirs
+        ("appropriation_basic_expenditure", r"财政拨款基本支出.*表"),
+        ("appropriation_expenditure", r"财政拨款支出.*表"),
+        ("project_expenditure", r"项目支出.*表"),
+        ("expenditure", r"支出(总体情况|预算总|决算|总)表"),
     ]
 ]
 # Forms of targets and indicators, not tables of figures: no unit line follows their title.
-PERFORMANCE_ROLES = ("performance_overall", "performance_project")
+PERFORMANCE_ROLES = ("performance_overall", "performance_project", "performance_evaluation")
 
+# A table's number, printed before its title or on the line above it: 表1, 表01, 表一, 表1：,
+# 预算01表, 公开 07 表, 单位预算01表, 单位预算表10 (a misprint of 单位预算10表), 附表3, 预算表1.
+TABLE_NUMBER = r"(?:附?表|预算表)[0-9一二三四五六七八九十]{1,3}(?:[-－][0-9]{1,2})?|(?:单位预算|部门预算|部门|单位|预算|公开)(?:表)?[0-9]{1,2}表?"
+TABLE_NUMBER_RE = re.compile(rf"^(?:{TABLE_NUMBER})[：:、.．]?")
+# Qualifiers printed after a title: （按功能分类科目）, （经济科目）, (预算表 11), （一级项目）, （续）.
+TITLE_QUALIFIER_RE = re.compile(r"[（(][^（）()]{1,12}[）)]$")
+CONTINUED_RE = re.compile(r"[（(]续(?:表)?[0-9一二三四五六七八九十]*[）)]$|续表$")
+
+# Headings that end a table without starting one: the parts of a disclosure (第三部分 …),
+# its 说明 and 名词解释, and the performance forms' headings.
+END_HEADING_RE = re.compile(
+    r"^(?:第[一二三四五六七八九十]+部分|(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])?"
+    r"(?:\S{0,24}(?:情况说明|编制说明)|(?:专业性)?名词解释|\S{0,12}绩效目标(?:表)?(?:及说明|情况|设置情况)))"
+)
 
 # -- who a document is (read/identity.py) ----------------------------------------------
 IDENTITY_FIELDS = ("department", "year", "phase", "level", "region")
@@ -47,6 +107,7 @@ SCOPE_WORDS = ("省级", "市级", "区级", "县级")
 TITLE_TAILS = ("公开情况说明", "公开表", "公开", "情况说明", "编制说明", "说明", "表", "草案")
 # How a table title starts after the department's name: 郑州市信访局部门收支总体情况表
 TABLE_TITLE_STARTS = ("收支总体情况", "财务收支", "收入总体", "支出总体", "财政拨款收支", "一般公共预算")
+
 
 # -- Column kinds of a table's header (read by the layout readers of read/) --------------
 # (column, pattern searched in one header label with its spaces removed), tried in order.

@@ -3,17 +3,80 @@ region of lines each table covers.
 
 Reads only numbered lines (:class:`~datasette_budget.documents.Line`) and the title words
 of :mod:`datasette_budget.vocabulary`.
+
+Note for the readers of tables (interpret): the roles a region can have, and the table
+each is (``vocabulary.TABLE_ROLES`` says the same, with the titles as printed):
+
+- ``summary``: 收支总表 / 收支总体情况表 / 财务收支预算总表 / 收入支出决算总表
+- ``income``: 收入总表 / 收入总体情况表 / 收入预算总表 / 收入决算表
+- ``expenditure``: 支出总表 / 支出总体情况表 / 支出预算总表 (苏州: also 事业单位经营支出,
+  上缴上级支出, 对附属单位补助支出 columns)
+- ``appropriation_summary``: 财政拨款收支总表 / 财政拨款收支总体情况表
+- ``appropriation_expenditure`` (new): 财政拨款支出预算表 (上海 05) / 财政拨款支出表（功能科目）
+  (苏州 公开05): 财政拨款 by function code, 基本支出 may be split into 人员经费 / 公用经费
+- ``appropriation_basic_expenditure`` (new): 财政拨款基本支出表（经济科目） (苏州 公开06)
+- ``gpb_expenditure``: 一般公共预算支出表 / …支出情况表（按功能分类科目） / 一般公共预算拨款支出预算表
+  (泉州 五) / …支出功能分类预算表; the text reader still reads a header saying 经济分类 (the seed's
+  second 一般公共预算支出情况表) as ``economic_expenditure``
+- ``economic_expenditure``: now also a title role: 一般公共预算支出经济分类情况表 (泉州 八: 基本 +
+  项目 by economic 类)
+- ``basic_expenditure``: 一般公共预算基本支出表 / …基本支出情况表（按经济分类科目） /
+  …基本支出部门预算经济分类预算表 / 泉州 九 …基本支出经济分类情况表
+- ``project_economic_expenditure`` (new): 一般公共预算项目支出情况表（按经济分类科目） (珠海 表7)
+- ``department_basic_expenditure`` (new): 部门预算基本支出预算表 (珠海 表11)
+- ``project_expenditure`` (new): 项目支出预算表 (湖州 表10) / 财政拨款项目支出预算表 (上海 10) /
+  项目支出表 (长春 预算表9) / 部门预算项目支出及其他支出预算表 (珠海 表12)
+- ``sangong``: “三公”经费支出表 / “三公”经费和机关运行经费预算表 / 行政经费及“三公”经费预算表 (珠海 表8) /
+  “三公”经费、会议费、培训费支出表 (苏州 公开09)
+- ``running_cost`` (new): 一般公共预算机关运行经费支出预算表 (苏州 公开12)
+- ``fund_expenditure``, ``capital_expenditure``, ``procurement``: as before, with every city's wording
+- performance forms (no unit line, not written to document_tables): ``performance_overall``
+  (部门整体绩效目标表), ``performance_project`` (项目绩效目标表, 项目支出绩效表 湖州 表11,
+  专项资金绩效目标表 重庆 表十一), ``performance_evaluation`` (new: 部门整体绩效自评表, 宁德; a document
+  with only this form is a 决算 with no tables: load it with no tables rather than refuse it).
+
+A role with no reader yet should still be recorded: :func:`unreadable_table` gives the row
+(status ``unreadable``, its page and the reason). :func:`read_or_unreadable` wraps a reader so
+an exception becomes an unreadable table and the rest of the document loads.
+
+Regions (:func:`find_tables`) now end at the next title, at the next title-like line of a table
+the vocabulary does not know, or at a heading that is no table (第三部分…, …情况说明, 名词解释,
+绩效目标表及说明): the narrative printed after the last table is no longer inside its region, so
+read it from the last region's start to the first performance form or the end of the document.
+A title printed again on a continuation page (same title, same number or same header) extends
+the region instead of starting a second one. The lines of a table's number (表一, 公开 01 表)
+and of a numbered heading naming it (五、一般公共预算拨款支出预算表) belong to no region.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ..documents import Line
-from ..vocabulary import PERFORMANCE_ROLES, ROLE_TITLES
+from ..vocabulary import (
+    CONTINUED_RE,
+    END_HEADING_RE,
+    PERFORMANCE_ROLES,
+    ROLE_TITLES,
+    TABLE_NUMBER_RE,
+    TITLE_QUALIFIER_RE,
+)
+from .parsed import ParsedTable
 
 UNIT_RE = re.compile(r"单位\s*[:：]\s*(万元|元)")
+# The unit line as recognition sees it: also 单位：万 wrapped before its 元 (长春 预算表5)
+UNIT_NEARBY_RE = re.compile(r"单位\s*[:：]\s*(?:万元|元|万(?=\s|$))")
+# A table of contents entry or a list item naming a table: 1. …表, 五、…表, （十一）…表
+LIST_ITEM_RE = re.compile(r"^(\d+[.．、]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])")
+# How far below its title a table prints its unit line, and how much of its header is
+# compared to tell a repeated title (a continuation) from a new table with the same title
+UNIT_WINDOW = 6
+HEADER_LINES = 3
 
-__all__ = ["PERFORMANCE_ROLES", "ROLE_TITLES", "UNIT_RE", "compact", "find_tables", "role_of_title"]
+__all__ = [
+    "PERFORMANCE_ROLES", "ROLE_TITLES", "UNIT_RE", "compact", "find_tables", "read_or_unreadable",
+    "role_of_title", "split_title", "table_unit", "unreadable_after", "unreadable_table",
+]
 
 
 def compact(text: str) -> str:
@@ -21,42 +84,212 @@ def compact(text: str) -> str:
     return "".join(text.split())
 
 
+def split_title(text: str) -> tuple[str, str, str]:
+    """(number, title, qualifiers) of a printed title, spaces removed.
+
+    ``split_title("公开 05 表 财政拨款支出表（功能科目）") == ("公开05表", "财政拨款支出表", "（功能科目）")``
+    """
+    t = compact(text)
+    number = ""
+    m = TABLE_NUMBER_RE.match(t)
+    if m and m.end() < len(t):
+        number, t = m.group(0).rstrip("：:、.．"), t[m.end():]
+    qualifiers = ""
+    while t.endswith(("）", ")")):
+        q = TITLE_QUALIFIER_RE.search(t)
+        if not q or q.start() == 0:
+            break
+        qualifiers, t = q.group(0) + qualifiers, t[: q.start()]
+    return number, t, qualifiers
+
+
 def role_of_title(text: str) -> str | None:
     """The role of a line that is a table title, else None.
 
-    ``role_of_title("郑州市信访局部门收支总体情况表") == "summary"``
+    ``role_of_title("郑州市信访局部门收支总体情况表") == "summary"``;
+    ``role_of_title("表1：收支总体情况表") == "summary"``;
+    ``role_of_title("收支总表（预算表 1）") == "summary"``.
     """
     if "表" not in text:
         return None  # most lines: no need to look further
-    t = compact(text)
-    if not t.endswith("表") or len(t) > 60 or any(c in t for c in "《》。，…："):
+    title = _title_text(text)
+    if title is None:
         return None
-    if re.match(r"^(\d+[.．、]|[一二三四五六七八九十]+、)", t):
-        return None  # a table of contents entry or a list item naming a table
     for role, pattern in ROLE_TITLES:
-        if pattern.search(t):
+        if pattern.search(title):
             return role
     return None
 
 
+def _title_text(text: str) -> str | None:
+    """The title with its qualifiers, number removed, when the line can be a title at all."""
+    _, t, qualifiers = split_title(text)
+    if not t.endswith("表") or len(t) > 60 or any(c in t for c in "《》。，…：；"):
+        return None
+    if LIST_ITEM_RE.match(t):
+        return None  # a table of contents entry or a list item naming a table
+    return t + qualifiers
+
+
+def _is_number_line(text: str) -> bool:
+    """表一, 公开 01 表, 单位预算表10: a line that is only a table's number."""
+    t = compact(text)
+    m = TABLE_NUMBER_RE.match(t)
+    return bool(m) and m.end() == len(t)
+
+
+def _number_above(lines: list[Line], i: int) -> str:
+    """The table number printed on its own line just above a title (表01, 公开 01 表)."""
+    for line in lines[max(0, i - 2) : i][::-1]:
+        if _is_number_line(line.text):
+            return compact(line.text)
+    return ""
+
+
+def _has_unit_line(lines: list[Line], i: int) -> bool:
+    window = " ".join(line.text for line in lines[i : i + UNIT_WINDOW])
+    return bool(UNIT_NEARBY_RE.search(window))
+
+
+def _header(lines: list[Line], start: int, end: int) -> tuple[str, ...]:
+    """The header lines below a title: the lines before the first one with a figure, but the
+    unit line and blanks (a few at most)."""
+    out = []
+    for line in lines[start + 1 : end]:
+        t = compact(line.text)
+        if not t or UNIT_NEARBY_RE.search(t):
+            continue
+        if re.search(r"\d", t) or len(out) == HEADER_LINES:
+            break
+        out.append(t)
+    return tuple(out)
+
+
+def _is_end_heading(text: str) -> bool:
+    """A heading that is no table: 第三部分 …, 其他相关情况说明, 名词解释, 绩效目标表及说明."""
+    t = compact(text)
+    return len(t) <= 40 and bool(END_HEADING_RE.match(t))
+
+
 def find_tables(lines: list[Line]) -> list[tuple[str, int, int]]:
-    """(role, start index, end index) of each table region; a region runs to the next title.
+    """(role, start index, end index) of each table region.
 
     A title counts only when a unit line (单位：元) follows within five lines, except for the
-    performance forms, which print none.
+    performance forms, which print none. A region runs to the next title, to the title of a
+    table the vocabulary does not know, or to a heading that is no table; the lines of the
+    next table's number (表一) are not part of it. A title printed again on a continuation
+    page extends its table: one region per table.
     """
-    starts = []
+    titles = []  # (index, role or None for an unknown table, number, title)
+    stops = []  # indices where a region ends: unknown titles, headings, number lines
     for i, line in enumerate(lines):
-        role = role_of_title(line.text)
-        if not role:
+        text = line.text
+        if "表" in text:
+            title = _title_text(text)
+            if title is not None:
+                role = next((r for r, p in ROLE_TITLES if p.search(title)), None)
+                if role in PERFORMANCE_ROLES or _has_unit_line(lines, i):
+                    number = split_title(text)[0] or _number_above(lines, i)
+                    titles.append((i, role, number, title))
+                    continue
+        if _is_end_heading(text):
+            stops.append(i)
+    starts = [t for t in titles if t[1] is not None]
+    title_at = {t[0] for t in titles}
+    boundaries = sorted({t[0] for t in titles} | set(stops))
+    regions: list[list] = []  # [role, start, end, number, title]
+    for index, role, number, title in starts:
+        end = next((b for b in boundaries if b > index), len(lines))
+        end = _before_number_lines(lines, index, end, title_at)
+        previous = regions[-1] if regions else None
+        if previous and _continues(lines, previous, index, role, number, title):
+            previous[2] = end
             continue
-        if role not in PERFORMANCE_ROLES:
-            window = " ".join(l.text for l in lines[i : i + 6])
-            if not UNIT_RE.search(window):
-                continue
-        starts.append((role, i))
-    regions = []
-    for n, (role, start) in enumerate(starts):
-        end = starts[n + 1][1] if n + 1 < len(starts) else len(lines)
-        regions.append((role, start, end))
-    return regions
+        regions.append([role, index, end, number, title])
+    return [(role, start, end) for role, start, end, _, _ in regions]
+
+
+def _before_number_lines(lines: list[Line], start: int, end: int, title_at: set[int]) -> int:
+    """Move a region's end above the next table's number line and numbered heading
+    (公开 01 表 / 五、一般公共预算拨款支出预算表 printed above the title)."""
+    if end not in title_at:
+        return end
+    k = end
+    while k - 1 > start:
+        text = lines[k - 1].text
+        t = compact(text)
+        if not t or _is_number_line(text) or (LIST_ITEM_RE.match(t) and t.endswith("表")):
+            k -= 1
+            continue
+        break
+    # only blank lines above: keep them in the region, as before
+    if all(not lines[j].text.strip() for j in range(k, end)):
+        return end
+    return k
+
+
+def _continues(lines: list[Line], previous: list, index: int, role: str, number: str, title: str) -> bool:
+    """Whether a title repeats the previous table's on a continuation page."""
+    p_role, p_start, p_end, p_number, p_title = previous
+    if role != p_role or lines[index].page == lines[p_start].page:
+        return False
+    if CONTINUED_RE.search(title):
+        return True
+    if CONTINUED_RE.sub("", title) != CONTINUED_RE.sub("", p_title):
+        return False
+    if number or p_number:
+        return number == p_number
+    # no number: the same header below the title (the seed prints two tables under one title)
+    return _header(lines, index, index + 12) == _header(lines, p_start, p_start + 12)
+
+
+def table_unit(region: list[Line]) -> str | None:
+    """The unit a table region prints (万元 or 元), also when its cell wraps 单位：万 / 元."""
+    for n, line in enumerate(region[:UNIT_WINDOW + 2]):
+        m = UNIT_RE.search(line.text)
+        if m:
+            return m.group(1)
+        if UNIT_NEARBY_RE.search(line.text):  # 单位：万 with 元 on a line below
+            if any(compact(l.text) == "元" for l in region[n + 1 : n + 4]):
+                return "万元"
+    return None
+
+
+def unreadable_table(role: str, region: list[Line], reason: str) -> ParsedTable:
+    """A table that was recognised but cannot be read: recorded with its page and the reason
+    (document_tables.status ``unreadable``), so the rest of the document still loads."""
+    title = region[0] if region else None
+    table = UnreadableTable(
+        role=role, title=compact(title.text) if title else "", first_line=title.number if title else 0,
+        last_line=region[-1].number if region else 0, page=title.page if title else None,
+        unit=table_unit(region), reason=reason,
+    )
+    table.notes.append(f"unreadable: {reason}")
+    return table
+
+
+class UnreadableTable(ParsedTable):
+    """A :class:`ParsedTable` with no rows, whose status says it could not be read."""
+
+    def __init__(self, *args, reason: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason = reason
+
+    @property
+    def status(self) -> str:
+        return "unreadable"
+
+
+def read_or_unreadable(role: str, region: list[Line], read: Callable[[], ParsedTable]) -> ParsedTable:
+    """``read()``, or an unreadable table naming the page and the error when it raises."""
+    try:
+        return read()
+    except Exception as e:  # a reader's bug or a layout it cannot take: never the whole document
+        return unreadable_after(role, region, e)
+
+
+def unreadable_after(role: str, region: list[Line], error: Exception) -> ParsedTable:
+    """The unreadable table for a reader that raised ``error`` on ``region``."""
+    page = region[0].page if region else None
+    where = f"page {page}" if page is not None else f"line {region[0].number}" if region else "its region"
+    return unreadable_table(role, region, f"the table on {where} could not be read ({type(error).__name__}: {error})")
