@@ -29,10 +29,14 @@ EXPENDITURE_AMOUNTS = [
     "total", "basic", "basic_wages", "basic_family", "basic_goods", "basic_capital",
     "project", "project_social", "project_debt", "project_construction", "project_other",
     "remit_superior", "operating", "affiliated_subsidy",
+    # 基本支出 split into 人员经费 | 公用经费; panels beside this year's: the year before, the carry-over
+    "basic_personnel", "basic_public", "prior_year", "prior_year_total", "prior_year_basic", "prior_year_project",
+    "carryover_total", "carryover_basic", "carryover_project",
 ]
 INCOME_AMOUNTS = [
     "total", "general_budget", "appropriation", "government_fund", "state_capital",
     "special_account", "business", "operating", "superior_subsidy", "affiliated", "other", "transfer",
+    "carryover",
 ]
 BASIC_AMOUNTS = ["total", "appropriation", "personnel", "public"]
 
@@ -93,7 +97,7 @@ SCHEMA: dict[str, tuple[dict, list, list]] = {
     ),
     "sangong_items": (
         {**LINE, "seq": int, "item": str, "label": str, "kind": str, "depth": int, "amount": float,
-         "budget_amount": float},
+         "budget_amount": float, "unit_name": str, "prior_year_amount": float, "carryover_amount": float},
         [], [["document"]],
     ),
     "procurement_items": (
@@ -500,7 +504,9 @@ def _table_rows(doc: Disclosure, table: ParsedTable, out: dict) -> None:
             out["sangong_items"].append({
                 **_where(row, doc), "seq": seq, "item": row["item"], "label": row["label"],
                 "kind": row["kind"], "depth": row.get("depth", 1), "amount": row["values"]["amount"],
-                "budget_amount": row["values"].get("budget_amount")})
+                "budget_amount": row["values"].get("budget_amount"), "unit_name": row.get("unit_name"),
+                "prior_year_amount": row["values"].get("prior_year_amount"),
+                "carryover_amount": row["values"].get("carryover_amount")})
     elif role == "procurement":
         for row in table.rows:
             quantity, amount = row["values"]["quantity"], row["values"]["amount"]
