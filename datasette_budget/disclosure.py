@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import narrative, performance
 from .documents import DocumentError, SourceDocument, read_document
+from .read.interpret import GRID_ROLES, table_from_grid
 from .read.identity import identify, slug_for
 from .tables import PERFORMANCE_ROLES, ParsedTable, find_tables, table_parser
 
@@ -60,12 +61,45 @@ class Disclosure:
         return f"{m['department']} {m['year']}年{m['level']}{m['phase']}"
 
 
+def _read_source(path: Path, extractor: str):
+    """The document's lines, and for a PDF the layout they were read from (else None)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            is_pdf = f.read(4) == b"%PDF" or path.suffix.lower() == ".pdf"
+    except OSError:
+        is_pdf = False
+    if not is_pdf:
+        return read_document(path, extractor), None
+    import hashlib
+
+    from .pdf_text import PdfError
+    from .read.layout import read_pdf
+
+    raw = path.read_bytes()
+    if not raw.strip():
+        return read_document(path, extractor), None  # its error names the empty file
+    try:
+        lines, layout = read_pdf(path, extractor)
+    except PdfError as e:
+        raise DocumentError(str(e)) from e
+    return SourceDocument(path, hashlib.sha256(raw).hexdigest(), lines, "pdf"), layout
+
+
+def _grid(layout, lines, role: str, start: int, end: int):
+    if layout is None or role not in GRID_ROLES:
+        return None
+    from .read.grid import grid_for_region
+
+    return grid_for_region(layout, lines, start, end)
+
+
 def read_disclosure(path: Path, extractor: str = "auto", identity: dict | None = None) -> Disclosure:
     """Read and parse one file: ``read_disclosure(Path("data/documents/x.txt")).slug``.
 
     Raises :class:`DocumentError` when the file is not a budget disclosure at all.
     """
-    source = read_document(path, extractor)
+    source, layout = _read_source(path, extractor)
     lines = source.lines
     regions = find_tables(lines)
     table_regions = [(role, s, e) for role, s, e in regions if role not in PERFORMANCE_ROLES]
@@ -78,7 +112,16 @@ def read_disclosure(path: Path, extractor: str = "auto", identity: dict | None =
     # Twice: the names the first reading prints for each code help join the names that
     # wrap in other tables (a narrow column wraps a name its neighbour prints whole).
     # Each region's lines are read once; only the names are joined twice.
-    parsers = [table_parser(role, lines[s:e]) for role, s, e in table_regions]
+    # A PDF's tables are read from their grid (positions and ruling lines); text, and a
+    # region without a grid, by its lines.
+    parsers = []
+    for role, s, e in table_regions:
+        grid = _grid(layout, lines, role, s, e)
+        if grid is not None:
+            table = table_from_grid(role, lines, s, e, grid)
+            parsers.append(lambda known=None, table=table: table)
+        else:
+            parsers.append(table_parser(role, lines[s:e]))
     known = known_names([parse(None) for parse in parsers])
     tables = [parse(known) for parse in parsers]
     first_table = table_regions[0][1]

@@ -1,0 +1,105 @@
+"""A table's grid (:mod:`datasette_budget.read.grid`) read as what its role says it is:
+the reader of each table family fills a :class:`ParsedTable` from the grid's columns and
+rows, and every line of the region that is neither header nor row but looks like one
+(a code or 合计 with amounts) is reported as unparsed, so nothing is dropped in silence.
+
+``table_from_grid("gpb_expenditure", lines, start, end, grid)`` → ParsedTable.
+"""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from ..documents import Line
+from .coded import compact, read_coded
+from .parsed import ParsedTable
+from .sangong import read_sangong
+from .summary import read_summary
+
+UNIT_RE = re.compile(r"单位\s*[:：]\s*(万\s*元|万|元)")
+# a line outside the grid that still reads like a table row: a code or a total, then a figure
+ROW_LIKE_RE = re.compile(r"^(?:\[?\d{3,7}\]?|合\s*计|总\s*计)\s.*\d[\d,]*\.?\d*$")
+NOTE_RE = re.compile(r"^(?:注|备注|说明)\s*\d*\s*[:：]")
+
+CODED = {
+    # role: (code system, column words)
+    "income": ("function", "income"),
+    "expenditure": ("function", "expenditure"),
+    "gpb_expenditure": ("function", "expenditure"),
+    "fund_expenditure": ("function", "expenditure"),
+    "capital_expenditure": ("function", "expenditure"),
+    "economic_expenditure": ("economic", "expenditure"),
+    "basic_expenditure": ("economic", "basic"),
+}
+# the roles this module reads; the others keep the text reader
+GRID_ROLES = set(CODED) | {"summary", "appropriation_summary", "sangong"}
+
+
+class Row(NamedTuple):
+    page: int
+    line: int
+    text: str
+    cells: list
+
+
+def unit_of(region: list[Line]) -> str | None:
+    """单位：万元 / 单位：元, also when the cell wraps it (``单位：万`` over ``元``)."""
+    for line in region[:12]:
+        m = UNIT_RE.search(line.text)
+        if m:
+            return "万元" if m.group(1).startswith("万") else "元"
+    return None
+
+
+def grid_rows(grid) -> list[Row]:
+    rows = []
+    for cells, numbers in zip(grid.rows, grid.row_lines):
+        present = [c for c in cells if c is not None]
+        page = present[0].page if present else grid.page
+        line = numbers[0] if numbers else (present[0].line if present else grid.title_line)
+        rows.append(Row(page, line, " | ".join(c.text if c else "" for c in cells),
+                        [c.text if c is not None else None for c in cells]))
+    return rows
+
+
+def table_from_grid(role: str, lines: list[Line], start: int, end: int, grid) -> ParsedTable:
+    """The table of a region whose grid was read."""
+    region = lines[start:end]
+    stop = max(grid.end_index, start + 1)
+    table = ParsedTable(role=role, title=compact(region[0].text), first_line=region[0].number,
+                        last_line=lines[stop - 1].number, page=region[0].page, unit=unit_of(lines[start:stop]))
+    paths = [tuple(c.labels) for c in grid.columns]
+    rows = grid_rows(grid)
+    if role in ("summary", "appropriation_summary"):
+        read_summary(table, paths, rows)
+    elif role == "sangong":
+        read_sangong(table, paths, rows)
+    else:
+        system, spec = CODED[role]
+        head = "".join(l for p in paths for l in p)
+        if role == "gpb_expenditure" and "经济分类" in head and "功能分类" not in head:
+            system = "economic"
+        read_coded(table, system, paths, rows, spec)
+        if system == "economic" and role != "basic_expenditure":
+            table.kind = "economic"
+            for row in table.rows + [t for t in table.totals if t.get("kind") == "subtotal"]:
+                row.update(economic_name=row.get("name"), government_code=None, government_name=None)
+        elif role == "gpb_expenditure":
+            table.kind = "function"
+    by_number = {l.number: l for l in lines[start:end]}
+    for number in grid.other_lines:
+        line = by_number.get(number)
+        if line is not None and NOTE_RE.match(line.text.strip()):
+            table.notes.append(line.text)
+        elif line is not None and ROW_LIKE_RE.match(line.text.strip()):
+            table.unparsed.append(_unparsed(line, "a line of the table outside its grid", role))
+    # the grid ends before the region does: what follows must not hold rows of the table
+    for line in lines[stop:end]:
+        if ROW_LIKE_RE.match(line.text.strip()):
+            table.unparsed.append(_unparsed(line, "a table row after the end of the table's grid", role))
+    table.unparsed.sort(key=lambda u: u["line"])
+    return table
+
+
+def _unparsed(line: Line, reason: str, role: str) -> dict:
+    return {"page": line.page, "line": line.number, "text": line.text, "reason": reason, "table_role": role}
