@@ -23,7 +23,12 @@ def budget():
 @click.option("--extractor", type=click.Choice(["auto", "pdfium", "pdfplumber"]), default="auto",
               show_default=True, help="PDF text extractor.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
-def load(db_path, paths, source_url, jobs, extractor, progress):
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False),
+              help="CSV of what you already know of the files (columns file, department, year, phase, "
+                   "level, region, source_url; blank cells are detected): it overrides detection.")
+@click.option("--replace", is_flag=True,
+              help="Let a file replace a loaded document of the same identity from a different file.")
+def load(db_path, paths, source_url, jobs, extractor, progress, manifest, replace):
     """Load disclosures (text or PDF files, or folders of them) into DB_PATH.
 
     Example:
@@ -32,10 +37,15 @@ def load(db_path, paths, source_url, jobs, extractor, progress):
 
     Loading a document again replaces its rows. Each document is written whole or not at
     all, so a file that fails leaves the database as it was and does not stop the batch.
+    A document is its department, year, level and phase: a different file of a loaded
+    document's identity is refused unless --replace. Files of a folder that are not
+    documents (README.md, .csv …) are skipped with a note.
     """
     from .loader import expand_paths, load_paths
 
-    files = expand_paths(paths)
+    skipped: list[dict] = []  # files of a folder that are not documents
+    files = expand_paths(paths, skipped)
+    identities = _manifest_identities(manifest, files) if manifest else None
     if progress is None:
         progress = sys.stderr.isatty()
     bar = None
@@ -59,7 +69,8 @@ def load(db_path, paths, source_url, jobs, extractor, progress):
 
     try:
         report = load_paths(db_path, files, source_url=source_url, extractor=extractor, jobs=jobs,
-                            on_document=on_document)
+                            on_document=on_document, replace=replace, identities=identities)
+        report["skipped"] = skipped
     finally:
         if bar:
             bar.__exit__(None, None, None)
@@ -76,10 +87,37 @@ def load(db_path, paths, source_url, jobs, extractor, progress):
         f"unparsed lines {unparsed}.",
         err=True,
     )
+    for line in identity_lines(report):
+        click.echo(line, err=True)
     for entry in report["failed"]:
         click.echo(f"error: {entry['error']}", err=True)
     if report["failed"]:
         sys.exit(1)
+
+
+def _manifest_identities(manifest: str, files: list[Path]) -> dict:
+    from .read.identity import ManifestError, manifest_identities
+
+    try:
+        return manifest_identities(manifest, files)
+    except ManifestError as e:
+        raise click.ClickException(str(e)) from e
+
+
+def identity_lines(report: dict) -> list[str]:
+    """What happened to identities: files of a folder skipped, documents reloaded from the same
+    file, or replaced by a different one (--replace)."""
+    lines = [f"note: {s['note']}" for s in report.get("skipped", [])]
+    for entry in report["loaded"]:
+        previous = entry.get("previous")
+        if not previous:
+            continue
+        if previous["same_file"]:
+            lines.append(f"reloaded: {entry['slug']} from {Path(entry['file']).name} again; its rows were replaced")
+        else:
+            lines.append(f"replaced: {entry['slug']} loaded from {previous['source_file']} is replaced by "
+                         f"{Path(entry['file']).name} (--replace)")
+    return lines
 
 
 @budget.command(name="check")

@@ -79,11 +79,14 @@ def _read_source(path: Path, extractor: str):
     raw = path.read_bytes()
     if not raw.strip():
         return read_document(path, extractor), None  # its error names the empty file
+    from .read.text_layer import check_text_layer, no_text_sentence
+
     try:
         lines, layout = read_pdf(path, extractor)
     except PdfError as e:
-        raise DocumentError(str(e)) from e
-    return SourceDocument(path, hashlib.sha256(raw).hexdigest(), lines, "pdf"), layout
+        raise DocumentError(no_text_sentence(path) or str(e)) from e  # scanned pages: which, and OCR
+    warnings = check_text_layer(path, [p.number for p in layout.pages if not p.lines], len(layout.pages))
+    return SourceDocument(path, hashlib.sha256(raw).hexdigest(), lines, "pdf", warnings), layout
 
 
 def _grid(layout, lines, role: str, start: int, end: int):

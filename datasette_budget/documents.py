@@ -51,17 +51,20 @@ def read_document(path: Path, extractor: str = "auto") -> SourceDocument:
     sha256 = hashlib.sha256(raw).hexdigest()
     if raw.startswith(b"%PDF") or path.suffix.lower() == ".pdf":
         from .pdf_text import PdfError, extract_pages
+        from .read.text_layer import check_text_layer, no_text_sentence
 
         try:
             pages = extract_pages(path, extractor)
         except PdfError as e:
-            raise DocumentError(str(e)) from e
+            # no text at all: if its pages are images, a scanned document, and which pages
+            raise DocumentError(no_text_sentence(path) or str(e)) from e
         lines, number = [], 0
         for page_number, page_lines in enumerate(pages, start=1):
             for text in page_lines:
                 number += 1
                 lines.append(Line(page_number, number, text))
-        return SourceDocument(path, sha256, lines, "pdf")
+        warnings = check_text_layer(path, [n for n, p in enumerate(pages, 1) if not p], len(pages))
+        return SourceDocument(path, sha256, lines, "pdf", warnings)
     text = decode_text(path, raw)
     return SourceDocument(path, sha256, text_lines(text), "text")
 

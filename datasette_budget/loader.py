@@ -215,7 +215,7 @@ class Batch:
         self.pending: list[dict] = []  # report entries written since the last commit
         self.started = 0.0
 
-    def write(self, prepared: Prepared, source_url: str | None) -> dict:
+    def write(self, prepared: Prepared, source_url: str | None, replace: bool = False) -> dict:
         if self.db is None:
             self.db = connect(self.db_path)
         conn = self.db.conn
@@ -223,7 +223,7 @@ class Batch:
             conn.execute("begin immediate")
             conn.in_batch = conn.holding = True
             self.started = time.monotonic()
-        return write_document(self.db, prepared, source_url)
+        return write_document(self.db, prepared, source_url, replace)
 
     @property
     def open(self) -> bool:
@@ -338,16 +338,21 @@ def prepare(doc: Disclosure) -> Prepared:
     return Prepared(doc.slug, {**document_row(doc, rows), **checks.check_status(check_rows)}, rows,
                     code_rows(doc), check_rows, prior_year, len(doc.unparsed), doc.warnings)
 
+    previous: dict | None = None  # set when written: the document of the same identity it replaced
 
-def write_document(db: sqlite_utils.Database, prepared: Prepared, source_url: str | None = None) -> dict:
-    """Replace one document's rows, whole or not at all; returns rows written per table."""
+def write_document(db: sqlite_utils.Database, prepared: Prepared, source_url: str | None = None,
+                   replace: bool = False) -> dict:
+    """Replace one document's rows, whole or not at all; returns rows written per table.
+
+    A document of the same identity loaded from another file is an :class:`IdentityConflict`
+    unless ``replace``; see :func:`previous_load`."""
     from . import checks, search
 
     slug = prepared.slug
     counts: dict[str, int] = {}
     with transaction(db):
         ensure_schema(db)
-        if db.execute("select 1 from documents where slug = ?", [slug]).fetchone():
+        if previous_load(db, prepared, replace):
             search.unindex_document(db, slug)
             delete_document(db, slug)
         rows = prepared.rows
@@ -379,6 +384,29 @@ def insert_rows(db: sqlite_utils.Database, table: str, columns: dict, rows: list
     hold only strings, numbers and nulls, and their columns are declared in the schema, so they
     go to SQLite as they are, several times faster. A column the schema does not declare is an
     error, as it would be for ``insert_all``.
+class IdentityConflict(DocumentError):
+    """A file whose identity (department, year, level, phase) is already loaded from another file."""
+
+
+def previous_load(db: sqlite_utils.Database, prepared: Prepared, replace: bool) -> dict | None:
+    """The loaded document this one replaces (``None`` if its identity is new), recorded in
+    ``prepared.previous`` with ``same_file``: loading the same file again (same name or same
+    content) replaces its rows; a different file of the same identity is refused, with a
+    sentence naming the file loaded before (the caller names the new one), unless ``replace``."""
+    row = db.execute("select source_file, sha256 from documents where slug = ?", [prepared.slug]).fetchone()
+    if row is None:
+        return None
+    source_file, sha256 = row
+    same = source_file == prepared.document["source_file"] or sha256 == prepared.document["sha256"]
+    if not same and not replace:
+        raise IdentityConflict(
+            f"{prepared.slug} is already loaded from {source_file}, a "
+            "different file; give --replace to replace it with this one, or a --manifest row that gives "
+            "this file its own department, year, level or phase")
+    prepared.previous = {"slug": prepared.slug, "source_file": source_file, "same_file": same}
+    return prepared.previous
+
+
     """
     if not rows:
         return
@@ -609,30 +637,42 @@ def code_rows(doc: Disclosure) -> list[tuple[str, list[dict], bool]]:
     return out
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named directly, and the files inside named folders (sorted, hidden ones skipped)."""
+# What a document in a folder is named: a PDF or extracted text. Other files (README.md,
+# a .csv of figures, a .json manifest …) are skipped with a note; named directly, any file is read.
+DOCUMENT_SUFFIXES = {".pdf", ".txt", ".text"}
+
+
+def expand_paths(paths: Iterable[str | Path], skipped: list[dict] | None = None) -> list[Path]:
+    """Files named directly, and the documents inside named folders (sorted, hidden ones
+    skipped); the other files of a folder go to ``skipped`` as ``{"file", "note"}``."""
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith(".")))
+            for f in sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith(".")):
+                if f.suffix.lower() in DOCUMENT_SUFFIXES:
+                    files.append(f)
+                elif skipped is not None:
+                    skipped.append({"file": str(f), "note": f"{f}: skipped, not a document (expected "
+                                    f"{', '.join(sorted(DOCUMENT_SUFFIXES))} files in a folder)"})
         else:
             files.append(p)
     return files
 
 
 def _prepare(args) -> tuple[Path, Prepared | None, str | None]:
-    path, extractor = args
+    path, extractor, identity = args
     try:
-        return path, prepare(read_disclosure(path, extractor)), None
+        return path, prepare(read_disclosure(path, extractor, identity)), None
     except DocumentError as e:
         return path, None, str(e)
 
 
-def prepared_in_order(files: list[Path], extractor: str, jobs: int) -> Iterator[tuple]:
+def prepared_in_order(files: list[Path], extractor: str, jobs: int,
+                      identities: dict[Path, dict] | None = None) -> Iterator[tuple]:
     """(path, prepared, error) per file, in order. With ``jobs > 1`` files are read and
     checked in worker processes, at most ``4 × jobs`` ahead of the writer, so memory stays
     flat however long the batch."""
-    tasks = ((f, extractor) for f in files)
+    tasks = ((f, extractor, (identities or {}).get(f)) for f in files)
     if jobs <= 1 or len(files) <= 1:
         yield from map(_prepare, tasks)
         return
@@ -662,26 +702,37 @@ def load_paths(
     A file that fails is reported and does not stop the batch, nor undo other files.
     Documents are committed in groups (:class:`Batch`); ``loaded`` lists committed ones only.
     """
-    files = expand_paths(paths)
-    report: dict = {"loaded": [], "failed": []}
+    skipped: list[dict] = []
+    files = expand_paths(paths, skipped)
+    identities = identities or {}
+    report: dict = {"loaded": [], "failed": [], "skipped": skipped}
     batch = Batch(db_path)  # opens the database with the first document that parses
+    replace: bool = False,
+    identities: dict[Path, dict] | None = None,
 
     def settle() -> None:
         entries, error = batch.commit()
         if error:
             report["failed"].extend({"file": e["file"], "error": f"{e['file']}: could not be written to "
                                      f"{db_path} ({error})"} for e in entries)
+    ``identities`` maps a file to what a manifest says of it (:func:`read.identity.manifest_identities`);
+    ``replace`` lets a file replace a document of its identity loaded from another file. Files of a
+    folder that are not documents are listed in ``skipped``, not ``failed``.
         else:
             report["loaded"].extend(entries)
 
     try:
-        for path, prepared, error in prepared_in_order(files, extractor, jobs):
+        for path, prepared, error in prepared_in_order(files, extractor, jobs, identities):
             if error:
                 entry = {"file": str(path), "error": error}
                 report["failed"].append(entry)
             else:
                 try:
-                    counts = batch.write(prepared, source_url)
+                    counts = batch.write(prepared, identities.get(path, {}).get("source_url") or source_url,
+                                         replace)
+                except IdentityConflict as e:
+                    entry = {"file": str(path), "error": f"{path}: {e}"}
+                    report["failed"].append(entry)
                 except sqlite3.DatabaseError as e:
                     entry = {"file": str(path), "error": f"{path}: could not be written to {db_path} ({e})"}
                     report["failed"].append(entry)
@@ -690,7 +741,8 @@ def load_paths(
                 else:
                     entry = {"file": str(path), "slug": prepared.slug,
                              "rows": {k: v for k, v in counts.items() if v},
-                             "unparsed": prepared.unparsed, "warnings": prepared.warnings}
+                             "unparsed": prepared.unparsed, "warnings": prepared.warnings,
+                             "previous": prepared.previous}
                     batch.pending.append(entry)
                 if batch.due():
                     settle()

@@ -116,6 +116,8 @@ def column_kind(path: tuple[str, ...], spec) -> str | None:
                                   if c in GROUPS and re.search(p, l)), None)
                     return group or "total"
                 return column
+    if YEAR_LABEL_RE.search(leaf):
+        return "total"  # 2025年预算数: a panel of one column
     if any(CODE_LABEL_RE.search(l) for l in labels):
         return "code"
     if any(NAME_LABEL_RE.search(l) for l in labels):
@@ -140,8 +142,9 @@ def columns_of(paths: list[tuple[str, ...]], spec, allowed: set[str] | None = No
         kinds.append(kind)
     seen: set[str] = set()
     for n, kind in enumerate(kinds):
-        if kind in seen and not (kind or "").startswith("code:"):
-            kinds[n] = None if kind != "name" else "name2"
+        if kind in seen and kind and not kind.startswith("code:") and kind != "unknown":
+            # 合计 and the panel's 小计 both printed: the second must agree with the first
+            kinds[n] = "name2" if kind == "name" else f"same:{kind}"
         seen.add(kind)
     return kinds
 
@@ -192,8 +195,9 @@ def read_coded(table: ParsedTable, system: str, paths: list[tuple[str, ...]], ro
     unit = table.unit or "元"
     role = table.role
     amount_columns = [(n, k) for n, k in enumerate(kinds)
-                      if k and k != "unknown" and not k.startswith(("code", "name", "row_number"))]
+                      if k and k != "unknown" and not k.startswith(("code", "name", "row_number", "same:"))]
     unknown = [n for n, k in enumerate(kinds) if k == "unknown"]
+    same = [(n, k[5:]) for n, k in enumerate(kinds) if k and k.startswith("same:")]
     table.columns = [k for _, k in amount_columns]
     table.header = [" / ".join(p) for p in paths]
     labels = header_labels or {compact(l) for p in paths for l in p if compact(l)}
@@ -246,9 +250,20 @@ def read_coded(table: ParsedTable, system: str, paths: list[tuple[str, ...]], ro
                 problems.append(problem)
             values[column] = 0 if value is None else value
         printed = any(compact(cells[n]) not in BLANK_CELLS for n, _ in amount_columns)
-        if any(compact(cells[n]) not in BLANK_CELLS for n in unknown):
-            problems.append("a figure in a column that is not read (" + ", ".join(
-                "/".join(paths[n]) for n in unknown if compact(cells[n]) not in BLANK_CELLS) + ")")
+        # a panel column the loader does not store: only a blank or 0 loses nothing
+        dropped = [n for n in unknown if cell_amount(cells[n], unit)[0] not in (None, 0)]
+        if dropped:
+            problems.append("a figure in a column that is not stored (" + ", ".join(
+                "/".join(paths[n]) for n in dropped) + ")")
+        disagreements = []
+        for n, column in same:
+            value, problem = cell_amount(cells[n], unit)
+            if problem or (value or 0) != values.get(column, 0):
+                disagreements.append(f"{'/'.join(paths[n])} prints {compact(cells[n])!r} beside the "
+                                     f"{column} column's {compact(cells[[m for m, c in amount_columns if c == column][0]])!r}")
+        if disagreements and not problems:
+            # the row is read (its first column of each kind); the line is flagged
+            table.unparsed.append(unparsed(row, "; ".join(disagreements), role))
         label = compact(" ".join(label_texts + ([name] if name and code is None else [])))
         if problems:
             table.unparsed.append(unparsed(row, "; ".join(problems), role))

@@ -232,3 +232,79 @@ def identify(lines: list[Line], path: Path, overrides: dict | None = None) -> di
         raise DocumentError(f"{path}: could not tell {' or '.join(what[f] for f in missing)} of this "
                             f"disclosure; {MANIFEST_HINT}")
     return meta
+
+
+# -- a manifest: what the publisher already knows --------------------------------------------
+
+MANIFEST_COLUMNS = ("file",) + IDENTITY_FIELDS + ("source_url",)
+PHASE_NAMES = {"预算": "预算", "决算": "决算", "budget": "预算", "final": "决算"}
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be used; the message is one sentence naming the manifest."""
+
+
+def read_manifest(path: str | Path) -> list[dict]:
+    """The rows of a manifest CSV (columns :data:`MANIFEST_COLUMNS`, ``file`` required, any other
+    column may be left out or blank), each with the ``line`` it was on; values checked.
+
+    ``read_manifest("manifest.csv")`` is ``[{"file": "a.pdf", "department": "上海市审计局", "line": 2}]``.
+    """
+    import csv
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ManifestError(f"{path}: the manifest could not be read ({e}); expected a UTF-8 CSV file "
+                            f"with columns {', '.join(MANIFEST_COLUMNS)}") from e
+    reader = csv.DictReader(text.splitlines())
+    columns = [c.strip() for c in reader.fieldnames or []]
+    unknown = [c for c in columns if c not in MANIFEST_COLUMNS]
+    if unknown or "file" not in columns:
+        what = (f"has no column {', '.join(map(repr, unknown))}" if unknown else "has no 'file' column")
+        raise ManifestError(f"{path}: the manifest {what}; expected columns "
+                            f"{', '.join(MANIFEST_COLUMNS)} (file required, the others optional)")
+    rows = []
+    for line, raw in enumerate(reader, start=2):
+        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+        given = {k: v for k, v in row.items() if v}
+        where = f"{path}, line {line}"
+        if not given.get("file"):
+            raise ManifestError(f"{where}: the 'file' cell is empty; expected the name of a file being loaded")
+        if "year" in given:
+            if not re.fullmatch(r"(19|20)\d{2}", given["year"]):
+                raise ManifestError(f"{where}: year {given['year']!r} is not a year; expected four digits such as 2026")
+            given["year"] = int(given["year"])
+        if "phase" in given:
+            if given["phase"] not in PHASE_NAMES:
+                raise ManifestError(f"{where}: phase {given['phase']!r} is not one of 预算, 决算 (or budget, final)")
+            given["phase"] = PHASE_NAMES[given["phase"]]
+        if "level" in given and given["level"] not in LEVELS:
+            raise ManifestError(f"{where}: level {given['level']!r} is not one of {', '.join(LEVELS)}")
+        rows.append({**given, "line": line})
+    return rows
+
+
+def manifest_identities(path: str | Path, files: list[Path]) -> dict[Path, dict]:
+    """Each file being loaded → what the manifest at ``path`` says of it. A row's ``file`` is a
+    file name, or a path relative to the manifest's folder or to the current one. A row that
+    names no file being loaded, or one file named twice, is a :class:`ManifestError`."""
+    path = Path(path)
+    by_file: dict[Path, dict] = {}
+    for row in read_manifest(path):
+        named = Path(row["file"])
+        targets = {named.resolve(), (path.parent / named).resolve()}
+        matches = [f for f in files if (f.name == row["file"] if len(named.parts) == 1 else False)
+                   or f.resolve() in targets]
+        if not matches:
+            raise ManifestError(f"{path}, line {row['line']}: names {row['file']}, which is not among the "
+                                "files being loaded; expected the name of one of them")
+        if len(matches) > 1:
+            raise ManifestError(f"{path}, line {row['line']}: {row['file']} names {len(matches)} of the files "
+                                "being loaded; give its path relative to the manifest instead")
+        if matches[0] in by_file:
+            raise ManifestError(f"{path}, line {row['line']}: {row['file']} is already given on line "
+                                f"{by_file[matches[0]]['line']}; expected one row per file")
+        by_file[matches[0]] = row
+    return {f: {k: v for k, v in row.items() if k not in ("file", "line")} for f, row in by_file.items()}

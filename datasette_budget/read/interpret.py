@@ -62,6 +62,31 @@ def grid_rows(grid) -> list[Row]:
     return rows
 
 
+AMOUNT_OR_CODE_RE = re.compile(r"^-?[\d,]*\d(?:\.\d+)?$|^\[?\d{3,7}\]?(?!\d|\s*年)")
+
+
+def header_from_rows(rows: list[Row], width: int) -> tuple[list[tuple[str, ...]], list[Row]]:
+    """Columns' labels from the leading rows that hold no figure and no code, for a grid
+    whose header was not told apart from its body: a label in the top row runs over the
+    blank cells to its right (a panel: 2025年预算数 | 2026年预算数); below it, each cell labels
+    its own column."""
+    n = 0
+    while n < len(rows) and not any(AMOUNT_OR_CODE_RE.match(compact(c)) for c in rows[n].cells if c):
+        n += 1
+    head, body = rows[:n], rows[n:]
+    paths: list[list[str]] = [[] for _ in range(width)]
+    for i, row in enumerate(head):
+        current = None
+        for j in range(width):
+            text = compact(row.cells[j]) if j < len(row.cells) else ""
+            if text:
+                current = text
+                paths[j].append(text)
+            elif i == 0 and current:
+                paths[j].append(current)
+    return [tuple(p) for p in paths], body
+
+
 def table_from_grid(role: str, lines: list[Line], start: int, end: int, grid) -> ParsedTable:
     """The table of a region whose grid was read."""
     region = lines[start:end]
@@ -70,6 +95,8 @@ def table_from_grid(role: str, lines: list[Line], start: int, end: int, grid) ->
                         last_line=lines[stop - 1].number, page=region[0].page, unit=unit_of(lines[start:stop]))
     paths = [tuple(c.labels) for c in grid.columns]
     rows = grid_rows(grid)
+    if not any(paths):
+        paths, rows = header_from_rows(rows, len(paths))
     if role in ("summary", "appropriation_summary"):
         read_summary(table, paths, rows)
     elif role == "sangong":
