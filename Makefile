@@ -33,6 +33,7 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.corpus_speed
 
 # The corpus report: every document of ../shared/corpus loaded, against expected.csv.
 corpus: $(VENV)/.installed

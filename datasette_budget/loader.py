@@ -328,6 +328,7 @@ class Prepared:
     prior_year: list[dict]
     unparsed: int
     warnings: list[str]
+    previous: dict | None = None  # set when written: the document of the same identity it replaced
 
 
 def prepare(doc: Disclosure) -> Prepared:
@@ -338,7 +339,6 @@ def prepare(doc: Disclosure) -> Prepared:
     return Prepared(doc.slug, {**document_row(doc, rows), **checks.check_status(check_rows)}, rows,
                     code_rows(doc), check_rows, prior_year, len(doc.unparsed), doc.warnings)
 
-    previous: dict | None = None  # set when written: the document of the same identity it replaced
 
 def write_document(db: sqlite_utils.Database, prepared: Prepared, source_url: str | None = None,
                    replace: bool = False) -> dict:
@@ -374,16 +374,6 @@ def write_document(db: sqlite_utils.Database, prepared: Prepared, source_url: st
     return counts
 
 
-def insert_rows(db: sqlite_utils.Database, table: str, columns: dict, rows: list[dict], *,
-                verb: str = "insert", upsert_key: str | None = None) -> None:
-    """Insert rows into a table of the loader's own schema: one prepared statement over every
-    row (``executemany``), the integer ``id`` left to SQLite. ``verb="insert or ignore"``
-    keeps rows already there; ``upsert_key`` updates them instead (as sqlite-utils' ``upsert_all``).
-
-    sqlite-utils' ``insert_all`` inspects each value to JSON-encode lists and dicts; these rows
-    hold only strings, numbers and nulls, and their columns are declared in the schema, so they
-    go to SQLite as they are, several times faster. A column the schema does not declare is an
-    error, as it would be for ``insert_all``.
 class IdentityConflict(DocumentError):
     """A file whose identity (department, year, level, phase) is already loaded from another file."""
 
@@ -407,6 +397,16 @@ def previous_load(db: sqlite_utils.Database, prepared: Prepared, replace: bool) 
     return prepared.previous
 
 
+def insert_rows(db: sqlite_utils.Database, table: str, columns: dict, rows: list[dict], *,
+                verb: str = "insert", upsert_key: str | None = None) -> None:
+    """Insert rows into a table of the loader's own schema: one prepared statement over every
+    row (``executemany``), the integer ``id`` left to SQLite. ``verb="insert or ignore"``
+    keeps rows already there; ``upsert_key`` updates them instead (as sqlite-utils' ``upsert_all``).
+
+    sqlite-utils' ``insert_all`` inspects each value to JSON-encode lists and dicts; these rows
+    hold only strings, numbers and nulls, and their columns are declared in the schema, so they
+    go to SQLite as they are, several times faster. A column the schema does not declare is an
+    error, as it would be for ``insert_all``.
     """
     if not rows:
         return
@@ -695,29 +695,29 @@ def load_paths(
     extractor: str = "auto",
     jobs: int = 1,
     on_document: Callable[[dict], None] | None = None,
+    replace: bool = False,
+    identities: dict[Path, dict] | None = None,
 ) -> dict:
     """Load every file into ``db_path``; each document is written whole or not at all.
 
     ``load_paths("budget.db", ["data/documents"])`` returns ``{"loaded": [...], "failed": [...]}``.
     A file that fails is reported and does not stop the batch, nor undo other files.
     Documents are committed in groups (:class:`Batch`); ``loaded`` lists committed ones only.
+    ``identities`` maps a file to what a manifest says of it (:func:`read.identity.manifest_identities`);
+    ``replace`` lets a file replace a document of its identity loaded from another file. Files of a
+    folder that are not documents are listed in ``skipped``, not ``failed``.
     """
     skipped: list[dict] = []
     files = expand_paths(paths, skipped)
     identities = identities or {}
     report: dict = {"loaded": [], "failed": [], "skipped": skipped}
     batch = Batch(db_path)  # opens the database with the first document that parses
-    replace: bool = False,
-    identities: dict[Path, dict] | None = None,
 
     def settle() -> None:
         entries, error = batch.commit()
         if error:
             report["failed"].extend({"file": e["file"], "error": f"{e['file']}: could not be written to "
                                      f"{db_path} ({error})"} for e in entries)
-    ``identities`` maps a file to what a manifest says of it (:func:`read.identity.manifest_identities`);
-    ``replace`` lets a file replace a document of its identity loaded from another file. Files of a
-    folder that are not documents are listed in ``skipped``, not ``failed``.
         else:
             report["loaded"].extend(entries)
 

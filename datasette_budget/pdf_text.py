@@ -165,6 +165,8 @@ def _join_words(row: list[Char]) -> str:
 
 def _pdfium_pages(path: Path, paths: bool) -> list[PageContent]:
     """Characters (and path boxes) per page from PDFium: fast, C code, one call per character."""
+    import ctypes
+
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
@@ -174,40 +176,49 @@ def _pdfium_pages(path: Path, paths: bool) -> list[PageContent]:
         raise _open_error(path, exc) from exc
     pages = []
     box = pdfium_c.FS_RECTF()
+    loose_box = pdfium_c.FPDFText_GetLooseCharBox
+    is_generated = pdfium_c.FPDFText_IsGenerated
     try:
         for index in range(len(document)):
             page = document[index]
             textpage = page.get_textpage()
-            to_display = _ROTATIONS[page.get_rotation() % 360]
+            raw = textpage.raw
+            rotation = page.get_rotation() % 360
+            to_display = _ROTATIONS[rotation]
+            count = pdfium_c.FPDFText_CountChars(raw)
+            # all the text in one call: one UTF-16 unit per character index
+            buffer = (ctypes.c_ushort * (count + 1))()
+            pdfium_c.FPDFText_GetText(raw, 0, count, buffer)
+            units = buffer[:count]
             chars = []
-            units = [pdfium_c.FPDFText_GetUnicode(textpage.raw, i) for i in range(textpage.count_chars())]
+            append = chars.append
             for i, unit in enumerate(units):
                 # PDFium adds "generated" spaces and line breaks of its own; their
                 # boxes are empty and placed at the end of a cell, so they would
                 # split words in the wrong place. Real gaps are measured instead.
-                if pdfium_c.FPDFText_IsGenerated(textpage.raw, i) or 0xDC00 <= unit < 0xE000:
+                if unit <= 0x20 and is_generated(raw, i) or 0xDC00 <= unit < 0xE000:
                     continue
-                if 0xD800 <= unit < 0xDC00 and i + 1 < len(units):
+                if 0xD800 <= unit < 0xDC00 and i + 1 < count:
                     # A character outside the BMP comes as a UTF-16 surrogate pair.
                     text = chr(0x10000 + ((unit - 0xD800) << 10) + (units[i + 1] - 0xDC00))
                 else:
                     text = chr(unit)
                 # The loose box spans the font's ascent to descent, the same for
                 # every character of a line, unlike the glyph's tight box.
-                pdfium_c.FPDFText_GetLooseCharBox(textpage.raw, i, box)
-                x0, top = to_display(box.left, box.top)
-                x1, bottom = to_display(box.right, box.bottom)
-                chars.append(Char(text, min(x0, x1), max(x0, x1), min(top, bottom), max(top, bottom)))
+                loose_box(raw, i, box)
+                if rotation == 0:
+                    left, right, top, bottom = box.left, box.right, -box.top, -box.bottom
+                    if left > right:
+                        left, right = right, left
+                    if top > bottom:
+                        top, bottom = bottom, top
+                    append(Char(text, left, right, top, bottom))
+                else:
+                    x0, top = to_display(box.left, box.top)
+                    x1, bottom = to_display(box.right, box.bottom)
+                    append(Char(text, min(x0, x1), max(x0, x1), min(top, bottom), max(top, bottom)))
             textpage.close()
-            boxes = []
-            if paths:
-                # Tables draw their borders as path objects: lines or thin rectangles,
-                # sometimes one filled rectangle per cell.
-                for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=5):
-                    left, bottom, right, top = obj.get_bounds()
-                    x0, y0 = to_display(left, top)
-                    x1, y1 = to_display(right, bottom)
-                    boxes.append((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
+            boxes = _pdfium_path_boxes(page.raw, to_display) if paths else []
             page.close()
             pages.append(PageContent(chars, boxes))
     except pdfium.PdfiumError as exc:
@@ -215,6 +226,52 @@ def _pdfium_pages(path: Path, paths: bool) -> list[PageContent]:
     finally:
         document.close()
     return pages
+
+
+def _pdfium_path_boxes(page, to_display) -> list[tuple[float, float, float, float]]:
+    """Boxes of a page's path objects, in display space. Tables draw their borders as
+    path objects: lines, thin rectangles, or one (filled) rectangle per cell.
+
+    Read with raw PDFium calls: a page placing each glyph on its own holds thousands of
+    text objects, and only the paths' type and bounds are needed."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    get_type, get_bounds = pdfium_c.FPDFPageObj_GetType, pdfium_c.FPDFPageObj_GetBounds
+    path_type, form_type = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
+    boxes: list[tuple[float, float, float, float]] = []
+
+    def visit(count, get, matrix):
+        for k in range(count):
+            obj = get(k)
+            kind = get_type(obj)
+            if kind == path_type:
+                if not get_bounds(obj, left, bottom, right, top):
+                    continue
+                corners = [(left.value, bottom.value), (right.value, top.value)]
+                if matrix is not None:
+                    a, b, c, d, e, f = matrix
+                    corners = [(a * x + c * y + e, b * x + d * y + f)
+                               for x, y in corners + [(left.value, top.value), (right.value, bottom.value)]]
+                points = [to_display(x, y) for x, y in corners]
+                xs, ys = [p[0] for p in points], [p[1] for p in points]
+                boxes.append((min(xs), min(ys), max(xs), max(ys)))
+            elif kind == form_type:
+                # objects of a form XObject are placed by the form's matrix
+                m = pdfium_c.FS_MATRIX()
+                pdfium_c.FPDFPageObj_GetMatrix(obj, m)
+                inner = (m.a, m.b, m.c, m.d, m.e, m.f)
+                if matrix is not None:
+                    a, b, c, d, e, f = matrix
+                    inner = (m.a * a + m.b * c, m.a * b + m.b * d, m.c * a + m.d * c, m.c * b + m.d * d,
+                             m.e * a + m.f * c + e, m.e * b + m.f * d + f)
+                visit(pdfium_c.FPDFFormObj_CountObjects(obj),
+                      lambda i, o=obj: pdfium_c.FPDFFormObj_GetObject(o, i), inner)
+
+    visit(pdfium_c.FPDFPage_CountObjects(page), lambda i: pdfium_c.FPDFPage_GetObject(page, i), None)
+    return boxes
 
 
 # PDFium boxes are in unrotated page space with y growing up; map them to the
