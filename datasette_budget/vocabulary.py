@@ -153,7 +153,7 @@ BASIC_COLUMN_WORDS = [
 # the other kinds of column a coded table prints: code parts, code, name, row number
 CODE_PART_LABELS = {"类": 0, "款": 1, "项": 2}
 CODE_LABEL_RE = re.compile(r"编码|编号|代码")
-NAME_LABEL_RE = re.compile(r"名称|^项目$|^科目$|^功能分类科目$|^经济分类科目$")
+NAME_LABEL_RE = re.compile(r"名称|^项目$|科目$")  # 科目名称, 项目, 功能分类科目, 部门预算支出经济科目
 ROW_NUMBER_LABEL_RE = re.compile(r"^(行次|栏次|序号)$")
 TOTAL_ROW_RE = re.compile(r"^(合计|总计|支出合计|收入合计|本年合计)[:：]?$")
 # panels printed side by side: the year before's figures, the carry-over beside this year's

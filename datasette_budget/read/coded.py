@@ -149,6 +149,11 @@ def columns_of(paths: list[tuple[str, ...]], spec, allowed: set[str] | None = No
     return kinds
 
 
+def _plus(a, b):
+    total = Decimal(str(a)) + Decimal(str(b))
+    return int(total) if total == total.to_integral_value() else float(total)
+
+
 def split_code(text: str) -> tuple[str | None, str]:
     """(code, name) of a cell that may print both: ``[2010301]行政运行`` → ("2010301", "行政运行")."""
     t = text.strip()
@@ -199,6 +204,8 @@ def read_coded(table: ParsedTable, system: str, paths: list[tuple[str, ...]], ro
     unknown = [n for n, k in enumerate(kinds) if k == "unknown"]
     same = [(n, k[5:]) for n, k in enumerate(kinds) if k and k.startswith("same:")]
     table.columns = [k for _, k in amount_columns]
+    if "basic" not in table.columns and {"basic_personnel", "basic_public"} <= set(table.columns):
+        table.columns.insert(table.columns.index("basic_personnel"), "basic")
     table.header = [" / ".join(p) for p in paths]
     labels = header_labels or {compact(l) for p in paths for l in p if compact(l)}
     for row in rows:
@@ -249,6 +256,9 @@ def read_coded(table: ParsedTable, system: str, paths: list[tuple[str, ...]], ro
             if problem:
                 problems.append(problem)
             values[column] = 0 if value is None else value
+        if "basic" not in values and "basic_personnel" in values and "basic_public" in values:
+            # 基本支出 printed only as 人员经费 | 公用经费, with no subtotal column: their sum
+            values["basic"] = _plus(values["basic_personnel"], values["basic_public"])
         printed = any(compact(cells[n]) not in BLANK_CELLS for n, _ in amount_columns)
         # a panel column the loader does not store: only a blank or 0 loses nothing
         dropped = [n for n in unknown if cell_amount(cells[n], unit)[0] not in (None, 0)]
