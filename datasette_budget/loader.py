@@ -249,6 +249,16 @@ class Batch:
         return entries, None
 
 
+def write_error(path: Path, db_path: str | Path, error: sqlite3.DatabaseError) -> str:
+    """One sentence for a document that could not be written. A constraint its rows break is
+    the reader's fault, not the user's: say what it means, not SQLite's words."""
+    if isinstance(error, sqlite3.IntegrityError):
+        what = ("two of its tables were recognised as the same table" if "document_tables" in str(error)
+                else "two of its rows were read as the same row")
+        return f"{path}: not loaded: {what}; please report the file (the other documents are loaded)"
+    return f"{path}: could not be written to {db_path} ({error})"
+
+
 def connect(db_path: str | Path) -> sqlite_utils.Database:
     conn = sqlite3.connect(str(db_path), factory=LoadConnection, timeout=60)
     # While loading, commit to a write-ahead log without an fsync per document: a crash or
@@ -734,7 +744,7 @@ def load_paths(
                     entry = {"file": str(path), "error": f"{path}: {e}"}
                     report["failed"].append(entry)
                 except sqlite3.DatabaseError as e:
-                    entry = {"file": str(path), "error": f"{path}: could not be written to {db_path} ({e})"}
+                    entry = {"file": str(path), "error": write_error(path, db_path, e)}
                     report["failed"].append(entry)
                     if batch.pending and not batch.open:
                         settle()  # the documents before it went with the transaction

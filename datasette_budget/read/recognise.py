@@ -192,15 +192,19 @@ def find_tables(lines: list[Line]) -> list[tuple[str, int, int]]:
                     number = split_title(text)[0] or _number_above(lines, i)
                     titles.append((i, role, number, title))
                     continue
+                if role is None and "绩效" in title:
+                    stops.append(i)  # a performance form the vocabulary does not know: no unit line
+                    continue
         if _is_end_heading(text):
             stops.append(i)
     starts = [t for t in titles if t[1] is not None]
     title_at = {t[0] for t in titles}
+    furniture = _running_headers(lines)
     boundaries = sorted({t[0] for t in titles} | set(stops))
     regions: list[list] = []  # [role, start, end, number, title]
     for index, role, number, title in starts:
         end = next((b for b in boundaries if b > index), len(lines))
-        end = _before_number_lines(lines, index, end, title_at)
+        end = _before_number_lines(lines, index, end, title_at, furniture)
         previous = regions[-1] if regions else None
         if previous and _continues(lines, previous, index, role, number, title):
             previous[2] = end
@@ -209,16 +213,22 @@ def find_tables(lines: list[Line]) -> list[tuple[str, int, int]]:
     return [(role, start, end) for role, start, end, _, _ in regions]
 
 
-def _before_number_lines(lines: list[Line], start: int, end: int, title_at: set[int]) -> int:
-    """Move a region's end above the next table's number line and numbered heading
-    (公开 01 表 / 五、一般公共预算拨款支出预算表 printed above the title)."""
-    if end not in title_at:
+def _before_number_lines(lines: list[Line], start: int, end: int, title_at: set[int],
+                         furniture: set[str]) -> int:
+    """Move a region's end above what belongs to the next table or to the next page: the next
+    table's number line and numbered heading (公开 01 表 / 五、一般公共预算拨款支出预算表 above the
+    title), and a running header printed at the top of the page where the region ends."""
+    if end >= len(lines):
         return end
+    page = lines[end].page
     k = end
     while k - 1 > start:
         text = lines[k - 1].text
         t = compact(text)
-        if not t or _is_number_line(text) or (LIST_ITEM_RE.match(t) and t.endswith("表")):
+        if not t or (end in title_at and (_is_number_line(text) or (LIST_ITEM_RE.match(t) and t.endswith("表")))):
+            k -= 1
+            continue
+        if t in furniture and lines[k - 1].page == page:
             k -= 1
             continue
         break
@@ -228,10 +238,23 @@ def _before_number_lines(lines: list[Line], start: int, end: int, title_at: set[
     return k
 
 
+def _running_headers(lines: list[Line]) -> set[str]:
+    """Text printed as the first line of many pages (苏州市X 2026 年度部门预算公开): page furniture."""
+    first: dict[int, str] = {}
+    for line in lines:
+        if line.page is not None and line.page not in first and line.text.strip():
+            first[line.page] = compact(line.text)
+    counts: dict[str, int] = {}
+    for t in first.values():
+        counts[t] = counts.get(t, 0) + 1
+    return {t for t, n in counts.items() if n >= max(3, len(first) // 3)}
+
+
 def _continues(lines: list[Line], previous: list, index: int, role: str, number: str, title: str) -> bool:
     """Whether a title repeats the previous table's on a continuation page."""
     p_role, p_start, p_end, p_number, p_title = previous
-    if role != p_role or lines[index].page == lines[p_start].page:
+    page, p_page = lines[index].page, lines[p_start].page
+    if role != p_role or (page is not None and page == p_page):
         return False
     if CONTINUED_RE.search(title):
         return True

@@ -1,0 +1,364 @@
+"""Recognising tables: every title form the corpus prints names the right role, a title printed
+again on a continuation page is one table, a table ends at the next title or at a heading that
+is no table (never swallowing the pages after it), the seed's regions are those it always had,
+and a table that cannot be read is recorded as unreadable while the rest of the document loads.
+
+Titles are quoted from the PDFs of ../shared/corpus/ (its README lists them) and from the seed.
+The corpus tests skip when the corpus is absent, except in CI (CI=true), where that fails.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from datasette_budget.documents import Line
+from datasette_budget.loader import load_paths
+from datasette_budget.read.recognise import (
+    find_tables,
+    read_or_unreadable,
+    role_of_title,
+    split_title,
+    table_unit,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "data" / "documents" / "zhengzhou-xinfang-2021-budget.txt"
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+# (title as printed, role); the city says whose template prints it
+TITLES = [
+    # 上海 (unnumbered, and 钻石宝玉石's numbered 01 … 11)
+    ("2026年预算单位财务收支预算总表", "summary"),
+    ("2026年预算单位收入预算总表", "income"),
+    ("2026年预算单位支出预算总表", "expenditure"),
+    ("2026年预算单位财政拨款收支预算总表", "appropriation_summary"),
+    ("2026年预算单位一般公共预算支出功能分类预算表", "gpb_expenditure"),
+    ("2026年预算单位政府性基金预算支出功能分类预算表", "fund_expenditure"),
+    ("2026年预算单位国有资本经营预算支出功能分类预算表", "capital_expenditure"),
+    ("2026年预算单位一般公共预算基本支出部门预算经济分类预算表", "basic_expenditure"),
+    ("2026年单位“三公”经费和机关运行经费预算表", "sangong"),
+    ("2026年预算单位财政拨款支出预算表", "appropriation_expenditure"),
+    ("2026年预算单位财政拨款项目支出预算表", "project_expenditure"),
+    # 重庆 (表一 … 表十二 on the line above; `2026 年` with a space)
+    ("2026年部门收支总体情况表", "summary"),
+    ("2026年单位收支总体情况表", "summary"),
+    ("2026 年部门收入总体情况表", "income"),
+    ("2026年部门支出总体情况表", "expenditure"),
+    ("2026年财政拨款收支总体情况表", "appropriation_summary"),
+    ("2026年一般公共预算支出情况表", "gpb_expenditure"),
+    ("2026年一般公共预算基本支出情况表", "basic_expenditure"),
+    ("2026年政府性基金预算支出情况表", "fund_expenditure"),
+    ("2026年财政拨款“三公”经费支出情况表", "sangong"),
+    ("2026年政府采购预算明细表", "procurement"),
+    ("2026年部门整体绩效目标表", "performance_overall"),
+    ("2026年市级重点专项资金绩效目标表（一级项目）", "performance_project"),
+    ("2026年市级一般性项目绩效目标表(一级项目)", "performance_project"),
+    # 苏州 (公开 01 表 … on the line above)
+    ("收支总表", "summary"),
+    ("收入总表", "income"),
+    ("支出总表", "expenditure"),
+    ("财政拨款收支总表", "appropriation_summary"),
+    ("财政拨款支出表（功能科目）", "appropriation_expenditure"),
+    ("财政拨款基本支出表（经济科目）", "appropriation_basic_expenditure"),
+    ("一般公共预算支出表", "gpb_expenditure"),
+    ("一般公共预算基本支出表", "basic_expenditure"),
+    ("一般公共预算“三公”经费、会议费、培训费支出表", "sangong"),
+    ("政府性基金预算支出表", "fund_expenditure"),
+    ("国有资本经营预算支出预算表", "capital_expenditure"),
+    ("一般公共预算机关运行经费支出预算表", "running_cost"),
+    ("政府采购支出表", "procurement"),
+    # 泉州 (the second title line; the first, 五、…, is a numbered heading)
+    ("2026年度收支预算总表", "summary"),
+    ("2026 年度一般公共预算拨款支出预算表", "gpb_expenditure"),
+    ("2026年度政府性基金预算拨款支出预算表", "fund_expenditure"),
+    ("2026年度国有资本经营预算拨款支出预算表", "capital_expenditure"),
+    ("2026年度一般公共预算支出经济分类情况表", "economic_expenditure"),
+    ("2026年度一般公共预算基本支出经济分类情况表", "basic_expenditure"),
+    ("2026年度一般公共预算“三公”经费支出预算表", "sangong"),
+    ("301007_泉州市公安局晋江国际机场分局_全国民航反", None),
+    ("电诈中心建设项目绩效目标表", "performance_project"),
+    # 湖州 (表01 … 表11 on the line above)
+    ("2026年市级部门收支预算总表", "summary"),
+    ("2026年市级部门一般公共预算\"三公\"经费支出表", "sangong"),
+    ("2026年市级部门项目支出预算表", "project_expenditure"),
+    ("2026年市级部门项目支出绩效表", "performance_project"),
+    # 珠海 (表1 … 表12 on the line above)
+    ("收支总体情况表", "summary"),
+    ("本年支出总体情况表", "expenditure"),
+    ("一般公共预算支出情况表（按功能分类科目）", "gpb_expenditure"),
+    ("一般公共预算基本支出情况表（按经济分类科目）", "basic_expenditure"),
+    ("一般公共预算项目支出情况表（按经济分类科目）", "project_economic_expenditure"),
+    ("财政拨款安排的行政经费及“三公”经费预算表", "sangong"),
+    ("部门预算基本支出预算表", "department_basic_expenditure"),
+    ("部门预算项目支出及其他支出预算表", "project_expenditure"),
+    # 长春 (titles inside the grid, with their number after them)
+    ("收支总表（预算表 1）", "summary"),
+    ("收入总表(预算表 2)", "income"),
+    ("财政拨款收支总表(预算表 4)", "appropriation_summary"),
+    ("本年一般公共预算支出表（预算表 5）", "gpb_expenditure"),
+    ("本年一般公共预算基本支出表(预算表 6)", "basic_expenditure"),
+    ("本年一般公共预算“三公”经费支出表(预算表 7)", "sangong"),
+    ("本年政府性基金预算支出表(预算表 8)", "fund_expenditure"),
+    ("项目支出表(预算表 9)", "project_expenditure"),
+    ("国有资本经营预算支出明细表(预算表 10)", "capital_expenditure"),
+    ("长春市信访局 2026 年项目支出绩效目标表预算表（预算表 11）", "performance_project"),
+    # 宁德: the one form of a 决算
+    ("部门整体绩效自评表", "performance_evaluation"),
+    # the seed and the samples
+    ("郑州市信访局部门收支总体情况表", "summary"),
+    ("郑州市信访局政府采购预算表", "procurement"),
+    ("收入支出决算总表", "summary"),
+    ("一般公共预算财政拨款支出决算表", "gpb_expenditure"),
+    ("政府性基金预算财政拨款收入支出决算表", "fund_expenditure"),
+    # a number printed on the title's own line (the issue's forms, with the corpus's titles)
+    ("表1：收支总体情况表", "summary"),
+    ("预算01表 收支总表", "summary"),
+    ("公开07表 一般公共预算支出表", "gpb_expenditure"),
+    ("单位预算表10 2026年预算单位财政拨款项目支出预算表", "project_expenditure"),
+    # not titles: numbers alone, table-of-contents entries, list items, section headings
+    ("表一", None),
+    ("公开 01 表", None),
+    ("1. 2026年预算单位财务收支预算总表", None),
+    ("五、一般公共预算拨款支出预算表", None),
+    ("（十一）2026年市级部门项目支出绩效表", None),
+    ("第二部分 2026年部门预算表", None),
+]
+
+
+@pytest.mark.parametrize("title,role", TITLES)
+def test_every_printed_title_names_its_role(title, role):
+    assert role_of_title(title) == role
+
+
+def test_a_title_splits_into_number_title_and_qualifiers():
+    assert split_title("公开 05 表 财政拨款支出表（功能科目）") == ("公开05表", "财政拨款支出表", "（功能科目）")
+    assert split_title("收支总表（预算表 1）") == ("", "收支总表", "（预算表1）")
+
+
+def lines_of(text: str, page: int = 1) -> list[Line]:
+    return [Line(page, n, t) for n, t in enumerate(text.splitlines(), start=1)]
+
+
+def pages_of(*pages: str) -> list[Line]:
+    out = []
+    for page, text in enumerate(pages, start=1):
+        for t in text.splitlines():
+            out.append(Line(page, len(out) + 1, t))
+    return out
+
+
+def test_a_title_repeated_on_its_continuation_page_is_one_table():
+    # 湖州 表01: number, title and header printed again on every page of the table
+    page = "表01\n2026年市级部门收支预算总表\n606-湖州市交通运输局 单位：万元\n收 入 支 出\n项 目 预算数 项 目 预算数\n"
+    lines = pages_of(page + "一、财政拨款 192207.76 一般公共服务支出 0.64",
+                     page + "农林水支出 15.00",
+                     page + "收 入 总 计 201286.11 支 出 总 计 201286.11",
+                     "表02\n2026年市级部门收入预算总表\n606-湖州市交通运输局 单位：万元\n合计 201286.11")
+    regions = find_tables(lines)
+    assert [r for r, _, _ in regions] == ["summary", "income"]
+    (_, start, end), (_, next_start, _) = regions
+    assert (lines[start].page, lines[end - 1].page) == (1, 3)
+    assert lines[end].text == "表02"  # the next table's number is not the summary's last line
+    assert lines[next_start].text == "2026年市级部门收入预算总表"
+
+
+def test_the_same_title_over_a_different_header_is_another_table():
+    # the seed prints its economic table under the function table's title
+    lines = pages_of("郑州市信访局一般公共预算支出情况表\n单位：元\n功能分类科目编码 科目名称 合计\n201 1,000",
+                     "郑州市信访局一般公共预算支出情况表\n单位：元\n部门预算经济分类 政府预算经济分类\n301 1,000")
+    assert [r for r, _, _ in find_tables(lines)] == ["gpb_expenditure", "gpb_expenditure"]
+
+
+def test_a_sangong_table_ends_at_a_performance_form_it_does_not_know():
+    lines = pages_of(
+        "2026年度一般公共预算“三公”经费支出预算表\n单位：万元\n项目 预算数\n合计 1700.17\n2、公务接待费 16.32",
+        "2026年度部门预算项目绩效自查情况表\n项目名称 智慧看守\n资金总额： 57.00\n年度目标 完成 100 万元\n"
+        "指标值 81 项",
+    )
+    regions = find_tables(lines)
+    assert [r for r, _, _ in regions] == ["sangong"]
+    _, start, end = regions[0]
+    assert {line.page for line in lines[start:end]} == {1}
+
+
+def test_a_table_ends_at_the_next_part_of_the_disclosure():
+    lines = pages_of("2026年度一般公共预算“三公”经费支出预算表\n单位：万元\n合计 1700.17",
+                     "第三部分\n2026 年度部门预算情况说明\n一、 预算收支总体情况\n收入预算为 81206.56 万元")
+    (_, start, end), = find_tables(lines)
+    assert lines[end].text == "第三部分"
+
+
+def test_a_wrapped_unit_cell_still_marks_a_title_and_gives_the_unit():
+    # 长春 预算表5: 单位：万 / 元 wrap inside their cell
+    lines = lines_of("本年一般公共预算支出表（预算表 5）\n单位：万\n预算单位：长春市信访局\n元\n合计 1682.76")
+    (role, start, end), = find_tables(lines)
+    assert role == "gpb_expenditure"
+    assert table_unit(lines[start:end]) == "万元"
+
+
+# The seed's titles as it prints them, in order, with their pages: each region runs to the next.
+SEED_TITLES = [
+    (9, "summary", "郑州市信访局部门收支总体情况表"),
+    (10, "income", "郑州市信访局部门收入总体情况表"),
+    (11, "expenditure", "郑州市信访局部门支出总体情况表"),
+    (12, "appropriation_summary", "郑州市信访局财政拨款收支总体情况表"),
+    (12, "gpb_expenditure", "郑州市信访局一般公共预算支出情况表"),
+    (13, "gpb_expenditure", "郑州市信访局一般公共预算支出情况表"),
+    (15, "basic_expenditure", "郑州市信访局一般公共预算基本支出情况表"),
+    (17, "sangong", "郑州市信访局一般公共预算“三公”经费支出情况表"),
+    (18, "fund_expenditure", "郑州市信访局政府性基金预算支出情况表"),
+    (19, "capital_expenditure", "郑州市信访局国有资本经营预算支出情况表"),
+    (20, "procurement", "郑州市信访局政府采购预算表"),
+    (21, "performance_overall", "市级部门（单位）整体绩效目标申报表"),
+    (23, "performance_project", "郑州市信访局支出项目绩效目标表"),
+]
+
+
+def test_the_seed_keeps_its_regions():
+    from datasette_budget.documents import read_document
+
+    lines = read_document(SEED).lines
+    regions = find_tables(lines)
+    assert [(lines[s].page, role, lines[s].text.strip()) for role, s, _ in regions] == SEED_TITLES
+    ends = [e for _, _, e in regions]
+    assert ends == [s for _, s, _ in regions[1:]] + [len(lines)]
+
+
+def test_a_reader_that_fails_gives_an_unreadable_table_with_its_page_and_reason():
+    region = pages_of("", "", "2026年预算单位财政拨款支出预算表\n单位：元\n201 1,000")[2:]
+
+    def broken():
+        raise ValueError("no column for 人员经费")
+
+    table = read_or_unreadable("appropriation_expenditure", region, broken)
+    assert (table.status, table.page, table.rows) == ("unreadable", 3, [])
+    assert "page 3" in table.notes[0] and "no column for 人员经费" in table.notes[0]
+
+
+def seed_with(extra: str, at: str = " 郑州市信访局政府性基金预算支出情况表") -> str:
+    text = SEED.read_text(encoding="utf-8")
+    assert at in text
+    return text.replace(at, extra + at, 1)
+
+
+def test_a_table_without_a_reader_is_recorded_unreadable_and_the_document_loads(tmp_path):
+    doc = tmp_path / "seed-with-an-extra-table.txt"
+    doc.write_text(seed_with(" 郑州市信访局财政拨款支出表（功能科目）\n单位：元\n201 03 01 行政运行 1,000 1,000\n"),
+                   encoding="utf-8")
+    db_path = tmp_path / "budget.db"
+    report = load_paths(db_path, [doc])
+    assert report["failed"] == []
+    db = sqlite3.connect(db_path)
+    status = dict(db.execute("select role, status from document_tables"))
+    assert status["appropriation_expenditure"] == "unreadable"
+    assert status["summary"] == status["sangong"] == status["income"] == status["gpb_expenditure"] == "loaded"
+    page, notes = db.execute("select page, notes from document_tables where role = 'appropriation_expenditure'").fetchone()
+    assert page == 18 and "财政拨款支出表（功能科目）" in notes
+
+
+def test_two_tables_read_as_one_role_give_a_sentence_not_a_sqlite_error(tmp_path):
+    # a second 三公 table under another header: two tables, one role
+    doc = tmp_path / "two-sangong-tables.txt"
+    doc.write_text(seed_with(" 郑州市信访局一般公共预算“三公”经费支出情况表\n单位：元\n单位名称 合计 因公出国（境）费用\n"
+                             "合 计 228,000\n"), encoding="utf-8")
+    db_path = tmp_path / "budget.db"
+    report = load_paths(db_path, [doc, SEED])
+    (failed,) = report["failed"]
+    assert failed["error"].startswith(f"{doc}: not loaded: two of its tables were recognised as the same table")
+    assert "UNIQUE" not in failed["error"] and "constraint" not in failed["error"]
+    assert [e["file"] for e in report["loaded"]] == [str(SEED)]
+
+
+# -- the corpus: regions of real PDFs -----------------------------------------------------
+
+def need_corpus(name: str = "README.md") -> None:
+    if not (CORPUS / name).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the corpus is missing: expected {CORPUS.name}/{name} beside the repository")
+        pytest.skip("the corpus is not beside the repository")
+
+
+def corpus_lines(name: str) -> list[Line]:
+    need_corpus(name)
+    from datasette_budget.documents import read_document
+
+    return read_document(CORPUS / name).lines
+
+
+def regions_by_role(lines):
+    return {role: (lines[s].page, lines[e - 1].page) for role, s, e in find_tables(lines)}
+
+
+def test_huzhou_summary_printed_over_three_pages_with_its_title_is_one_table():
+    lines = corpus_lines("huzhou_jiaotongyunshuju_2026_budget.pdf")
+    roles = [role for role, _, _ in find_tables(lines)]
+    assert roles.count("summary") == 1 and roles.count("expenditure") == 1
+    # 表01 on pages 21, 22 and 23; 表03 on pages 25, 26 and 27
+    assert regions_by_role(lines)["summary"] == (21, 23)
+    assert regions_by_role(lines)["expenditure"] == (25, 27)
+
+
+def test_huzhou_capital_table_does_not_swallow_the_project_tables_after_it():
+    lines = corpus_lines("huzhou_weijianwei_2026_budget.pdf")
+    regions = regions_by_role(lines)
+    # 表09 on page 44, 表10 项目支出预算表 on 45–46, 表11 项目支出绩效表 from 47 to the end (52)
+    assert regions["capital_expenditure"] == (44, 44)
+    assert regions["project_expenditure"] == (45, 46)
+    assert regions["performance_project"] == (47, 52)
+
+
+def test_quanzhou_sangong_ends_before_the_narrative_and_the_performance_forms():
+    lines = corpus_lines("quanzhou_gonganju_2026_budget.pdf")
+    regions = find_tables(lines)
+    (sangong,) = [(s, e) for role, s, e in regions if role == "sangong"]
+    # 十、…“三公”经费支出预算表 is page 19; page 20 begins 第三部分; the forms start on page 26
+    assert (lines[sangong[0]].page, lines[sangong[1] - 1].page) == (19, 19)
+    assert lines[sangong[1]].text.strip() == "第三部分"
+    first_form = min(s for role, s, _ in regions if role == "performance_project")
+    assert lines[first_form].page == 26
+    # 五、一般公共预算拨款支出预算表 (page 14) is found by its second title line
+    assert regions_by_role(lines)["gpb_expenditure"] == (14, 14)
+
+
+def test_each_corpus_table_is_one_region_with_one_role():
+    need_corpus()
+    from datasette_budget.read.recognise import PERFORMANCE_ROLES
+
+    duplicated = {}
+    for pdf in sorted(CORPUS.glob("*.pdf")):
+        roles = [role for role, _, _ in find_tables(corpus_lines(pdf.name)) if role not in PERFORMANCE_ROLES]
+        twice = sorted({r for r in roles if roles.count(r) > 1})
+        if twice:
+            duplicated[pdf.name] = twice
+    assert duplicated == {}
+
+
+def test_suzhou_numbered_short_titles_are_all_found():
+    lines = corpus_lines("suzhou_jiaotongyunshuju_2026_budget.pdf")
+    # 公开 01 表 … 公开 13 表, as the 目录 on page 2 lists them
+    assert [role for role, _, _ in find_tables(lines)] == [
+        "summary", "income", "expenditure", "appropriation_summary", "appropriation_expenditure",
+        "appropriation_basic_expenditure", "gpb_expenditure", "basic_expenditure", "sangong",
+        "fund_expenditure", "capital_expenditure", "running_cost", "procurement",
+    ]
+    # 政府采购支出表 runs from page 26 to page 30; page 31 begins 第三部分
+    assert regions_by_role(lines)["procurement"] == (26, 30)
+
+
+def test_changchun_titles_inside_the_grid_are_found():
+    lines = corpus_lines("changchun_xinfangju_2026_budget.pdf")
+    # 预算表1 … 预算表11 on pages 6 … 16, one to a page
+    assert [(role, lines[s].page) for role, s, _ in find_tables(lines)] == [
+        ("summary", 6), ("income", 7), ("expenditure", 8), ("appropriation_summary", 9),
+        ("gpb_expenditure", 10), ("basic_expenditure", 11), ("sangong", 12), ("fund_expenditure", 13),
+        ("project_expenditure", 14), ("capital_expenditure", 15), ("performance_project", 16),
+    ]
+
+
+def test_ningde_self_evaluation_is_a_performance_form_and_no_table():
+    lines = corpus_lines("ningde_zhengfubangongshi_2024_final.pdf")
+    assert [role for role, _, _ in find_tables(lines)] == ["performance_evaluation"]
