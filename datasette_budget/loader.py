@@ -217,6 +217,7 @@ class Batch:
 
     def write(self, prepared: Prepared, source_url: str | None, replace: bool = False) -> dict:
         if self.db is None:
+            refuse_conflict_unopened(self.db_path, prepared, replace)  # the file stays as it was
             self.db = connect(self.db_path)
         conn = self.db.conn
         if not conn.in_batch:
@@ -388,7 +389,8 @@ class IdentityConflict(DocumentError):
     """A file whose identity (department, year, level, phase) is already loaded from another file."""
 
 
-def previous_load(db: sqlite_utils.Database, prepared: Prepared, replace: bool) -> dict | None:
+def previous_load(db: sqlite_utils.Database | sqlite3.Connection, prepared: Prepared,
+                  replace: bool) -> dict | None:
     """The loaded document this one replaces (``None`` if its identity is new), recorded in
     ``prepared.previous`` with ``same_file``: loading the same file again (same name or same
     content) replaces its rows; a different file of the same identity is refused, with a
@@ -405,6 +407,20 @@ def previous_load(db: sqlite_utils.Database, prepared: Prepared, replace: bool) 
             "this file its own department, year, level or phase")
     prepared.previous = {"slug": prepared.slug, "source_file": source_file, "same_file": same}
     return prepared.previous
+
+
+def refuse_conflict_unopened(db_path: str | Path, prepared: Prepared, replace: bool) -> None:
+    """:func:`previous_load` on a read-only connection, before the loader opens the database for
+    writing (which changes the file even when nothing is written)."""
+    if not Path(db_path).is_file():
+        return
+    conn = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True, timeout=60)
+    try:
+        if conn.execute("select 1 from sqlite_master where type = 'table' and name = 'documents'").fetchone():
+            previous_load(conn, prepared, replace)
+    finally:
+        conn.close()
+    prepared.previous = None  # set again by the write
 
 
 def insert_rows(db: sqlite_utils.Database, table: str, columns: dict, rows: list[dict], *,

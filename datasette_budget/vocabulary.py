@@ -106,7 +106,7 @@ SCOPE_WORDS = ("省级", "市级", "区级", "县级")
 # What may follow 部门预算 in a title: 公开, 表, 情况说明 (anything else makes it a sentence)
 TITLE_TAILS = ("公开情况说明", "公开表", "公开", "情况说明", "编制说明", "说明", "表", "草案")
 # How a table title starts after the department's name: 郑州市信访局部门收支总体情况表
-TABLE_TITLE_STARTS = ("收支总体情况", "财务收支", "收入总体", "支出总体", "财政拨款收支", "一般公共预算")
+TABLE_TITLE_STARTS = ("收支总体情况", "财务收支", "收入总体", "支出总体")
 
 
 # -- Column kinds of a table's header (read by the layout readers of read/) --------------

@@ -48,9 +48,9 @@ LABEL_RE = re.compile(rf"(?:^|\s)(?P<label>{_labels})\s*[:：]\s*(?P<name>[^\s:�
 FIELD_RE = re.compile(rf"^部门（单位）名称\s+(?P<name>{NAME})(?:\s|$)")
 # A budget-unit code before the name on a table's unit line: 606-湖州市交通运输局  单位：万元
 CODED_RE = re.compile(rf"^(?P<code>\d{{3,6}})\s*[-－]\s*(?P<name>{NAME})\s+(?:单位\s*[:：]|万元|元$)")
-# The department printed before a table's title: 郑州市信访局部门收支总体情况表
+# The department printed before a table's title and its 部门/单位: 郑州市信访局部门收支总体情况表
 _starts = "|".join(map(re.escape, TABLE_TITLE_STARTS))
-TABLE_PREFIX_RE = re.compile(rf"^(?P<dept>{NAME}?)(?:部门|单位)?(?:{_starts})")
+TABLE_PREFIX_RE = re.compile(rf"^(?P<dept>{NAME}?)(?:部门|单位)(?:{_starts})")
 # The numbering before a title: 第二部分, 1., （一）, 一、, 表1：, 公开01表
 TITLE_NUMBER_RE = re.compile(
     r"^(?:第.部分|\d+[.、．]|（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|表\s*\d+[:：]?|公开\s*\d+\s*表)\s*"
