@@ -121,7 +121,7 @@ def read_disclosure(path: Path, extractor: str = "auto", identity: dict | None =
     for role, s, e in table_regions:
         grid = _grid(layout, lines, role, s, e)
         if grid is not None:
-            table = table_from_grid(role, lines, s, e, grid)
+            table = table_from_grid(role, lines, s, e, grid, layout)
             parsers.append(lambda known=None, table=table: table)
         else:
             parsers.append(table_parser(role, lines[s:e]))

@@ -127,7 +127,7 @@ EXPENDITURE_COLUMN_WORDS = [
     ("remit_superior", r"上缴上级"),
     ("operating", r"经营支出"),
     ("affiliated_subsidy", r"对附属单位"),
-    ("total", r"^(合计|总计|小计|预算数|预算|金额|本年预算|支出合计)$"),
+    ("total", r"^(合计|总计|小计|预算数|预算|金额|本年预算|支出合计|本年支出合计|决算数)$"),
 ]
 INCOME_COLUMN_WORDS = [
     ("appropriation", r"财政拨款"),

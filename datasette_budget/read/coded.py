@@ -43,6 +43,7 @@ BLANK_CELLS = {"", "-", "—", "－", "--", "/"}
 FUSED_CODE_RE = re.compile(r"^[\[【(（]?(\d{3}(?:\d{2}){0,2})[\]】)）]?\s*[-－—.、:：]?\s*(\D.*)?$")
 SPACED_CODE_RE = re.compile(r"^(\d{3})(?:\s+(\d{2}))?(?:\s+(\d{2}))?$")
 UNIT_CODE_RE = re.compile(r"^\d{6}$")
+LABELLED_TOTAL_RE = re.compile(r"^(\S+?)(?:合计|总计)$")
 
 SPECS = {
     "expenditure": EXPENDITURE_COLUMN_WORDS,
@@ -142,7 +143,7 @@ def columns_of(paths: list[tuple[str, ...]], spec, allowed: set[str] | None = No
         kinds.append(kind)
     seen: set[str] = set()
     for n, kind in enumerate(kinds):
-        if kind in seen and kind and not kind.startswith("code:") and kind != "unknown":
+        if kind in seen and kind and not kind.startswith(("code", "row_number")) and kind != "unknown":
             # 合计 and the panel's 小计 both printed: the second must agree with the first
             kinds[n] = "name2" if kind == "name" else f"same:{kind}"
         seen.add(kind)
@@ -191,10 +192,41 @@ def infer_code(name: str, system: str) -> str | None:
     return codes[0] if len(codes) == 1 else None
 
 
+def blocks_of(paths: list[tuple[str, ...]], spec) -> list[tuple[int, int]]:
+    """(first, end) column ranges of the tables printed side by side in one grid: a block
+    starts again where a code (or name) column follows the amounts of the block before
+    (the 决算 基本支出 table: 人员经费 left, 公用经费 right)."""
+    starts = [0]
+    amounts = False
+    for n, path in enumerate(paths):
+        kind = column_kind(path, spec)
+        if kind in ("code", "code:0", "name") and amounts:
+            starts.append(n)
+            amounts = False
+        elif kind and not kind.startswith(("code", "name", "row_number")):
+            amounts = True
+    return list(zip(starts, starts[1:] + [len(paths)]))
+
+
 def read_coded(table: ParsedTable, system: str, paths: list[tuple[str, ...]], rows, spec_name: str = "expenditure",
                header_labels: set[str] | None = None) -> ParsedTable:
     """Fill ``table`` from a grid: ``paths`` are the columns' header labels, ``rows`` the body
     rows (each with ``page``, ``line``, ``text`` and ``cells``, one per column, None when blank)."""
+    blocks = blocks_of(paths, SPECS[spec_name])
+    labels = header_labels or {compact(l) for p in paths for l in p if compact(l)}
+    columns: list[str] = []
+    for first, end in blocks:
+        block_rows = [r._replace(cells=list(r.cells)[first:end]) for r in rows]
+        _read_block(table, system, paths[first:end], block_rows, spec_name, labels)
+        columns += [c for c in table.columns if c not in columns]
+    table.columns = columns
+    table.header = [" / ".join(p) for p in paths]
+    separate_subtotals(table)
+    return table
+
+
+def _read_block(table: ParsedTable, system: str, paths: list[tuple[str, ...]], rows, spec_name: str,
+                labels: set[str]) -> None:
     spec = SPECS[spec_name]
     kinds = columns_of(paths, spec, {c for c, _ in spec} | PANEL_COLUMNS[spec_name])
     unit = table.unit or "元"
@@ -206,8 +238,6 @@ def read_coded(table: ParsedTable, system: str, paths: list[tuple[str, ...]], ro
     table.columns = [k for _, k in amount_columns]
     if "basic" not in table.columns and {"basic_personnel", "basic_public"} <= set(table.columns):
         table.columns.insert(table.columns.index("basic_personnel"), "basic")
-    table.header = [" / ".join(p) for p in paths]
-    labels = header_labels or {compact(l) for p in paths for l in p if compact(l)}
     for row in rows:
         cells = list(row.cells) + [None] * (len(kinds) - len(row.cells))
         parts = {}
@@ -282,6 +312,13 @@ def read_coded(table: ParsedTable, system: str, paths: list[tuple[str, ...]], ro
             table.totals.append({"kind": "total", "label": label.rstrip(":："), "code": None, "name": None,
                                  "page": row.page, "line": row.line, "values": values})
             continue
+        labelled = LABELLED_TOTAL_RE.match(label or "") if code is None else None
+        column = labelled and next((c for c, p in spec if c != "total" and re.search(p, labelled.group(1))), None)
+        if column and "total" in values:
+            # 人员经费合计 4884.09: a total of one column, printed under the table's amounts
+            table.totals.append({"kind": "total", "label": label, "code": None, "name": None,
+                                 "page": row.page, "line": row.line, "values": {column: values["total"]}})
+            continue
         if code is None and name:
             inferred_code = infer_code(name, system) if printed else None
             if inferred_code:
@@ -304,8 +341,6 @@ def read_coded(table: ParsedTable, system: str, paths: list[tuple[str, ...]], ro
         if inferred:
             record["inferred_code"] = True
         table.rows.append(record)
-    separate_subtotals(table)
-    return table
 
 
 def separate_subtotals(table: ParsedTable) -> None:

@@ -87,7 +87,51 @@ def header_from_rows(rows: list[Row], width: int) -> tuple[list[tuple[str, ...]]
     return [tuple(p) for p in paths], body
 
 
-def table_from_grid(role: str, lines: list[Line], start: int, end: int, grid) -> ParsedTable:
+def rows_after_grid(layout, lines: list[Line], stop: int, end: int, grid) -> tuple[list[Row], int]:
+    """Rows printed after the grid ends (a 合计 alone on the next page, without header or
+    rules), each character placed in the grid's column its centre falls in; and the index
+    after the last of them. Only lines that read like rows (a code or 合计, then figures)."""
+    rows: list[Row] = []
+    index = stop
+    columns = grid.columns
+    while index < end and layout is not None:
+        line = lines[index]
+        text = line.text.strip()
+        if not ROW_LIKE_RE.match(text):
+            break
+        positioned = layout.line(line.number)
+        if positioned is None:
+            break
+        cells: list[list] = [[] for _ in columns]
+        for char in positioned.chars:
+            centre = (char.x0 + char.x1) / 2
+            column = next((n for n, c in enumerate(columns) if c.x0 <= centre <= c.x1), None)
+            if column is None:
+                if char.text.strip():
+                    return rows, index  # printed outside the grid's columns: not a row of it
+                continue
+            cells[column].append(char)
+        texts = [_chars_text(chars) or None for chars in cells]
+        rows.append(Row(line.page or grid.last_page, line.number, " | ".join(t or "" for t in texts), texts))
+        index += 1
+    return rows, index
+
+
+def _chars_text(chars) -> str:
+    words, previous = [], None
+    for c in chars:
+        if c.text.isspace():
+            previous = None
+            continue
+        gap = previous is not None and c.x0 - previous.x1 >= 0.2 * max(c.bottom - c.top, 1.0)
+        if not words or previous is None or gap:
+            words.append("")
+        words[-1] += c.text
+        previous = c
+    return " ".join(w for w in words if w)
+
+
+def table_from_grid(role: str, lines: list[Line], start: int, end: int, grid, layout=None) -> ParsedTable:
     """The table of a region whose grid was read."""
     region = lines[start:end]
     stop = max(grid.end_index, start + 1)
@@ -97,6 +141,11 @@ def table_from_grid(role: str, lines: list[Line], start: int, end: int, grid) ->
     rows = grid_rows(grid)
     if not any(paths):
         paths, rows = header_from_rows(rows, len(paths))
+    after, after_end = rows_after_grid(layout, lines, stop, end, grid)
+    if after:
+        rows += after
+        stop = after_end
+        table.last_line = lines[stop - 1].number
     if role in ("summary", "appropriation_summary"):
         read_summary(table, paths, rows)
     elif role == "sangong":

@@ -49,7 +49,8 @@ DEPTHS = {"abroad": 1, "reception": 1, "vehicle": 1, "vehicle_purchase": 2, "veh
           "abroad_general": 2, "abroad_research": 2, "running_cost": 0, "meeting": 0, "training": 0,
           "administrative": 0, "total": 1}
 # the panel's figure goes to this value of the row
-PANEL_VALUES = {"": "amount", "prior_year": "prior_year_amount", "carryover": "carryover_amount"}
+PANEL_VALUES = {"": "amount", "prior_year": "prior_year_amount", "carryover": "carryover_amount",
+                "budget": "budget_amount"}
 MARKER_RE = re.compile(r"^(其中[:：])?([（(][0-9一二三四五六七八九十]+[）)]|[0-9一二三四五六七八九十]+[、.．])?")
 
 
@@ -85,6 +86,10 @@ def read_sangong(table: ParsedTable, paths: list[tuple[str, ...]], rows) -> Pars
     unit = table.unit or "元"
     years = [int(m.group(1)) for p in paths for l in p for m in [YEAR_LABEL_RE.search(compact(l))] if m]
     panels = [panel_of(p, years) for p in paths]
+    leaves = [compact(p[-1]) if p else "" for p in paths]
+    if "预算数" in leaves and "决算数" in leaves:
+        # 预算数 | 决算数 under each item: a final account's own figure is its 决算数
+        panels = [("budget" if leaf == "预算数" else panel) for leaf, panel in zip(leaves, panels)]
     items = [column_item(p) for p in paths]
     is_name = [bool(any(NAME_LABEL_RE.search(compact(l)) or compact(l) in ("单位", "预算单位") for l in p))
                and items[n] is None for n, p in enumerate(paths)]
