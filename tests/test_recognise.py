@@ -173,6 +173,28 @@ def test_the_same_title_over_a_different_header_is_another_table():
     assert [r for r, _, _ in find_tables(lines)] == ["gpb_expenditure", "gpb_expenditure"]
 
 
+def test_a_title_marked_continued_extends_its_table():
+    lines = pages_of("2026年政府采购预算明细表\n单位：万元\n采购项目 采购品目 金额\n办公设备 台式计算机 12.00",
+                     "2026年政府采购预算明细表（续）\n单位：万元\n物业管理 物业服务 30.00")
+    (role, start, end), = find_tables(lines)
+    assert role == "procurement" and (lines[start].page, lines[end - 1].page) == (1, 2)
+
+
+def test_a_title_wrapped_over_two_lines_is_found_on_its_first():
+    lines = lines_of("2026年预算单位一般公共预算基本支出部门预算经济分类\n预算表\n编制单位：上海市审计局 单位：元\n"
+                     "301 工资福利支出 148,274,340 148,274,340")
+    (role, start, _), = find_tables(lines)
+    assert (role, start) == ("basic_expenditure", 0)
+
+
+def test_a_page_number_above_a_numbered_heading_is_no_title():
+    # 泉州: the page number 7 ends page 10, 二、收入预算总表 begins page 11
+    lines = pages_of("2026年度收支预算总表\n单位：万元\n项目 预算数 项目 预算数\n7",
+                     "二、收入预算总表\n2026年度收入预算总表\n单位：万元\n合计 81206.56")
+    assert [(role, lines[s].text) for role, s, _ in find_tables(lines)] == [
+        ("summary", "2026年度收支预算总表"), ("income", "2026年度收入预算总表")]
+
+
 def test_a_sangong_table_ends_at_a_performance_form_it_does_not_know():
     lines = pages_of(
         "2026年度一般公共预算“三公”经费支出预算表\n单位：万元\n项目 预算数\n合计 1700.17\n2、公务接待费 16.32",

@@ -66,12 +66,15 @@ from .parsed import ParsedTable
 UNIT_RE = re.compile(r"单位\s*[:：]\s*(万元|元)")
 # The unit line as recognition sees it: also 单位：万 wrapped before its 元 (长春 预算表5)
 UNIT_NEARBY_RE = re.compile(r"单位\s*[:：]\s*(?:万元|元|万(?=\s|$))")
+CJK_RE = re.compile(r"[\u4e00-\u9fff]{2}")
 # A table of contents entry or a list item naming a table: 1. …表, 五、…表, （十一）…表
 LIST_ITEM_RE = re.compile(r"^(\d+[.．、]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])")
 # How far below its title a table prints its unit line, and how much of its header is
 # compared to tell a repeated title (a continuation) from a new table with the same title
 UNIT_WINDOW = 6
 HEADER_LINES = 3
+# The longest tail of a title wrapped onto a second line (…经济分类 / 预算表)
+WRAPPED_TAIL = 12
 
 __all__ = [
     "PERFORMANCE_ROLES", "ROLE_TITLES", "UNIT_RE", "compact", "find_tables", "read_or_unreadable",
@@ -131,6 +134,28 @@ def _title_text(text: str) -> str | None:
     return t + qualifiers
 
 
+def _role(title: str | None) -> str | None:
+    if title is None:
+        return None
+    return next((role for role, pattern in ROLE_TITLES if pattern.search(title)), None)
+
+
+def _wrapped_title(lines: list[Line], i: int) -> str | None:
+    """A title wrapped over two lines (…部门预算经济分类 / 预算表): the joined title, when only
+    the two lines together name a table."""
+    if i + 1 >= len(lines):
+        return None
+    first, second = compact(lines[i].text), compact(lines[i + 1].text)
+    if not first or first.endswith("表") or not second.endswith("表") or len(second) > WRAPPED_TAIL:
+        return None
+    if not CJK_RE.search(first) or LIST_ITEM_RE.match(second) or _is_number_line(second):
+        return None  # a page number or a list item above a numbered heading: no wrapped title
+    if _role(_title_text(second)) is not None:
+        return None
+    joined = _title_text(first + second)
+    return joined if _role(joined) is not None else None
+
+
 def _is_number_line(text: str) -> bool:
     """表一, 公开 01 表, 单位预算表10: a line that is only a table's number."""
     t = compact(text)
@@ -182,19 +207,25 @@ def find_tables(lines: list[Line]) -> list[tuple[str, int, int]]:
     """
     titles = []  # (index, role or None for an unknown table, number, title)
     stops = []  # indices where a region ends: unknown titles, headings, number lines
+    wrapped_at = -1
     for i, line in enumerate(lines):
+        if i == wrapped_at:
+            continue  # the second line of a title wrapped over two
         text = line.text
-        if "表" in text:
-            title = _title_text(text)
-            if title is not None:
-                role = next((r for r, p in ROLE_TITLES if p.search(title)), None)
-                if role in PERFORMANCE_ROLES or _has_unit_line(lines, i):
-                    number = split_title(text)[0] or _number_above(lines, i)
-                    titles.append((i, role, number, title))
-                    continue
-                if role is None and "绩效" in title:
-                    stops.append(i)  # a performance form the vocabulary does not know: no unit line
-                    continue
+        title = _title_text(text) if "表" in text else None
+        role = _role(title)
+        if role is None:
+            joined = _wrapped_title(lines, i)
+            if joined is not None:
+                title, role, wrapped_at = joined, _role(joined), i + 1
+        if title is not None:
+            if role in PERFORMANCE_ROLES or _has_unit_line(lines, i):
+                number = split_title(text)[0] or _number_above(lines, i)
+                titles.append((i, role, number, title))
+                continue
+            if role is None and "绩效" in title:
+                stops.append(i)  # a performance form the vocabulary does not know: no unit line
+                continue
         if _is_end_heading(text):
             stops.append(i)
     starts = [t for t in titles if t[1] is not None]
