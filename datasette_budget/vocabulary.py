@@ -103,8 +103,9 @@ DEPARTMENT_LABELS = ("编制部门", "预算主管部门", "单位名称", "部�
 UNIT_WORDS = ("元", "万元", "万", "千元", "亿元")
 # Words between a title's year and its level: 上海市2026年市级单位预算
 SCOPE_WORDS = ("省级", "市级", "区级", "县级")
-# What may follow 部门预算 in a title: 公开, 表, 情况说明 (anything else makes it a sentence)
-TITLE_TAILS = ("公开情况说明", "公开表", "公开", "情况说明", "编制说明", "说明", "表", "草案")
+# What may follow 部门预算 in a title, after an optional 公开 and before an optional bracket
+# （草案）: 表, 情况说明 … (anything else makes it a sentence: 2021年预算安排的…)
+TITLE_TAILS = ("情况说明", "编制说明", "说明", "表", "草案")
 # How a table title starts after the department's name: 郑州市信访局部门收支总体情况表
 TABLE_TITLE_STARTS = ("收支总体情况", "财务收支", "收入总体", "支出总体")
 

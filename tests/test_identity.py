@@ -134,6 +134,26 @@ def test_loading_the_whole_corpus_keeps_55_distinct_documents(tmp_path):
             assert level == document["level"], document["file"]
 
 
+@pytest.mark.parametrize("printed, expected", [
+    # title forms: department first or year first, 年度, 公开 / 表 / 情况说明, a bracket after, a cover over lines
+    (["郑州市民政局2024年部门预算公开说明"], ("郑州市民政局", 2024, "预算", "部门")),
+    (["2024年度郑州市民政局部门决算（草案）"], ("郑州市民政局", 2024, "决算", "部门")),
+    (["郑州市民政局 2024 年度部门决算公开表"], ("郑州市民政局", 2024, "决算", "部门")),
+    (["2026 年度", "泉州市市场监管综合监测", "与技术保障中心", "单位预算"],
+     ("泉州市市场监管综合监测与技术保障中心", 2026, "预算", "单位")),
+    # a label names the department; a regional title gives only year, level and phase
+    (["上海市2026年市级单位预算", "预算单位：上海市审计局"], ("上海市审计局", 2026, "预算", "单位")),
+    # narrative sentences name nothing (the issue: a phrase after 纳入, "我局无 2021年预算安排")
+    (["纳入郑州市民政局2024年部门预算编制范围的单位共3个。"], (None, None, None, "部门")),
+    (["我局无 2021年预算安排的专项转移支付项目。"], (None, None, None, "部门")),
+])
+def test_identity_comes_from_titles_and_labels_not_sentences(printed, expected):
+    from datasette_budget.documents import Line
+
+    meta = describe([Line(1, n, text) for n, text in enumerate(printed, start=1)])
+    assert (meta["department"], meta["year"], meta["phase"], meta["level"]) == expected
+
+
 # --- names, reloads and conflicts, with the seed -------------------------------------------------
 
 

@@ -62,7 +62,7 @@ _levels = "|".join(LEVELS)
 _phases = "|".join(PHASES)
 _tails = "|".join(TITLE_TAILS)
 _year = r"(?P<year>20\d{2})年度?"
-_tail = rf"(?:{_tails})?"
+_tail = rf"(?:公开)?(?:{_tails})?(?:[（(][^（）()]{{1,8}}[）)])?"
 # The title forms, each matched against a whole (space-free) line or window of lines.
 TITLE_RES = [
     # 上海市普陀区规划和自然资源局2024年度部门决算, 上海市2026年市级单位预算
@@ -106,7 +106,6 @@ def _title_matches(lines: list[Line]) -> list[dict]:
                         "department": m.group("dept"), "year": int(m.group("year")),
                         "level": m.group("level"),
                         "phase": "决算" if m.group("phase") in FINAL_TITLE_WORDS else m.group("phase"),
-                        "window": joined,
                     })
                     break
             else:
@@ -130,15 +129,13 @@ def _region_of(name: str | None) -> str | None:
 
 
 def _most_common(names: list[str]) -> str | None:
-    if not names:
-        return None
-    counts = Counter(names)
-    return max(names, key=lambda n: (counts[n], -names.index(n)))
+    """The name printed most often, the first printed of those tied (a typo once does not win)."""
+    return Counter(names).most_common(1)[0][0] if names else None
 
 
 def describe(lines: list[Line], filename: str = "") -> dict:
     """Department, unit code, region, year, phase (预算/决算) and level (部门/单位) of a document;
-    ``None`` for what it does not print.
+    ``None`` for what it does not print (``filename`` is not read: a crawler's names lie).
 
     The department comes from label lines when the document prints them (the name printed most
     often), else from its titles, else from a code-prefixed unit line, a form field or a table title.
@@ -295,7 +292,7 @@ def manifest_identities(path: str | Path, files: list[Path]) -> dict[Path, dict]
     for row in read_manifest(path):
         named = Path(row["file"])
         targets = {named.resolve(), (path.parent / named).resolve()}
-        matches = [f for f in files if (f.name == row["file"] if len(named.parts) == 1 else False)
+        matches = [f for f in files if (len(named.parts) == 1 and f.name == row["file"])
                    or f.resolve() in targets]
         if not matches:
             raise ManifestError(f"{path}, line {row['line']}: names {row['file']}, which is not among the "
