@@ -12,6 +12,7 @@ from . import narrative, performance
 from .documents import DocumentError, SourceDocument, read_document
 from .read.interpret import GRID_ROLES, table_from_grid
 from .read.identity import identify, slug_for
+from .read.recognise import read_or_unreadable
 from .tables import PERFORMANCE_ROLES, ParsedTable, find_tables, table_parser
 
 # Tables every template of the family has; a missing one is a warning, not an error.
@@ -106,7 +107,8 @@ def read_disclosure(path: Path, extractor: str = "auto", identity: dict | None =
     lines = source.lines
     regions = find_tables(lines)
     table_regions = [(role, s, e) for role, s, e in regions if role not in PERFORMANCE_ROLES]
-    if not table_regions:
+    # a document of performance forms only (宁德's 部门整体绩效自评表) loads with no tables
+    if not regions:
         raise DocumentError(
             f"{path}: no budget tables found; expected a department budget or final-accounts "
             "disclosure (部门预算/部门决算) with tables such as 部门收支总体情况表"
@@ -121,21 +123,23 @@ def read_disclosure(path: Path, extractor: str = "auto", identity: dict | None =
     for role, s, e in table_regions:
         grid = _grid(layout, lines, role, s, e)
         if grid is not None:
-            table = table_from_grid(role, lines, s, e, grid, layout)
+            # a table its reader cannot read is recorded unreadable (page, reason); the rest loads
+            table = read_or_unreadable(role, lines[s:e], lambda: table_from_grid(role, lines, s, e, grid, layout))
             parsers.append(lambda known=None, table=table: table)
         else:
             parsers.append(table_parser(role, lines[s:e]))
     known = known_names([parse(None) for parse in parsers])
     tables = [parse(known) for parse in parsers]
-    first_table = table_regions[0][1]
+    first_table = regions[0][1]
     story = narrative.parse_narrative(lines[:first_table])
     perf_start = min((s for role, s, e in regions if role in PERFORMANCE_ROLES), default=None)
     # The 说明 printed after the last table (a 决算's 情况说明, a budget's 其他相关情况说明),
     # before any performance forms: part of the narrative too.
     # (a region ends at the first heading that is no table, so read on to the forms or the end)
-    last_start = table_regions[-1][1]
-    after_end = perf_start if perf_start is not None and perf_start > last_start else len(lines)
-    story["sections"] = story.get("sections", []) + narrative.sections_after_tables(lines[last_start + 1:after_end])
+    if table_regions:
+        last_start = table_regions[-1][1]
+        after_end = perf_start if perf_start is not None and perf_start > last_start else len(lines)
+        story["sections"] = story.get("sections", []) + narrative.sections_after_tables(lines[last_start + 1:after_end])
     targets = performance.parse_performance(lines[perf_start:]) if perf_start is not None else {
         "targets": [], "indicators": [], "unparsed": []
     }
