@@ -112,11 +112,15 @@ def identity_lines(report: dict) -> list[str]:
         previous = entry.get("previous")
         if not previous:
             continue
-        if previous["same_file"]:
-            lines.append(f"reloaded: {entry['slug']} from {Path(entry['file']).name} again; its rows were replaced")
+        name = Path(entry["file"]).name
+        if previous["same_file"] and previous["source_file"] == name:
+            lines.append(f"reloaded: {entry['slug']} from {name} again; its rows were replaced")
+        elif previous["same_file"]:
+            lines.append(f"reloaded: {entry['slug']} from {name}, the same content as {previous['source_file']}; "
+                         "its rows were replaced")
         else:
             lines.append(f"replaced: {entry['slug']} loaded from {previous['source_file']} is replaced by "
-                         f"{Path(entry['file']).name} (--replace)")
+                         f"{name} (--replace)")
     return lines
 
 

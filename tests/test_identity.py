@@ -201,6 +201,18 @@ def test_loading_the_same_file_again_replaces_it_and_says_so(tmp_path):
     assert _query(db_path, "select count(*) from function_expenditure") == rows == [(7,)]
 
 
+def test_a_copy_of_a_loaded_file_under_another_name_is_the_same_file(tmp_path):
+    db_path = tmp_path / "b.db"
+    assert load(db_path, SEED).exit_code == 0
+    copy = tmp_path / "downloaded-again.txt"
+    copy.write_bytes(SEED.read_bytes())
+    result = load(db_path, copy)
+    assert result.exit_code == 0, result.output
+    assert (f"reloaded: {SEED_SLUG} from {copy.name}, the same content as {SEED.name}; its rows were replaced"
+            in result.output)
+    assert _query(db_path, "select slug, source_file from documents") == [(SEED_SLUG, copy.name)]
+
+
 def test_a_different_file_of_a_loaded_identity_is_refused_naming_both(tmp_path):
     db_path = tmp_path / "b.db"
     assert load(db_path, SEED).exit_code == 0
