@@ -107,11 +107,14 @@ class Grid:
 # -- what a cell's text is ---------------------------------------------------------------
 
 AMOUNT_TEXT_RE = re.compile(r"^-?[\d,]*\d(?:\.\d+)?$")
-CODE_TEXT_RE = re.compile(r"^\[?\d{3,7}\]?")
+# a code (3, 5 or 7 digits; 6 for a unit), not a year (2025年预算数)
+CODE_TEXT_RE = re.compile(r"^\[?(?:\d{3}|\d{5,7})\]?(?![\d年])")
 TOTAL_TEXT_RE = re.compile(r"^(?:合\s*计|总\s*计|本年收入合计|本年支出合计|收入总计|支出总计)")
 UNIT_TEXT_RE = re.compile(r"单位\s*[:：]|编制单位|预算单位\s*[:：]|单位名称\s*[:：]")
 COLUMN_NUMBER_RE = re.compile(r"^(?:\d{1,2}|\*+|[甲乙丙丁]|栏次|行次|—+|-+)$")
-PAGE_FURNITURE_RE = re.compile(r"^(?:-\s*\d+\s*-|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|\d{1,3})$")
+# page numbers: 12, - 12 -, — 456 —, 第 3 页 共 9 页, 3/9
+PAGE_FURNITURE_RE = re.compile(
+    r"^(?:[-—–－]*\d{0,4}[-—–－]*|第\d+页(?:[,，]?共\d+页)?|\d+/\d+)$")
 
 # tolerances, in points
 EDGE = 2.0  # a rule reaches a band when it ends within this of the band's edge
@@ -245,8 +248,8 @@ def _ruled_page_grid(page: PageLayout, lines: list[TextLine]) -> _PageGrid | Non
     wanted = {l.number for l in lines}
     for top, bottom, rules in _components(page.vertical):
         xs = _cluster([r.at for r in rules], EDGE)
-        if len(xs) < 2 or bottom - top < 5:
-            continue
+        if len(xs) < 3 or bottom - top < 5:
+            continue  # no rules inside a frame: its columns are clustered
         inside = [l for l in lines if top - EDGE <= l.centre <= bottom + EDGE]
         if not inside:
             continue
@@ -436,17 +439,31 @@ def _words(line: TextLine) -> list[tuple[str, float, float]]:
     return [("".join(c.text for c in w), w[0].x0, max(c.x1 for c in w)) for w in out]
 
 
-def _clustered_boundaries(body: list[TextLine]) -> list[float]:
-    """Column borders from the x runs the body's words cover: a border in every gap."""
-    spans = sorted((x0, x1) for line in body for _, x0, x1 in _words(line))
-    if not spans:
-        return []
-    runs = [list(spans[0])]
-    for x0, x1 in spans[1:]:
-        if x0 <= runs[-1][1] + 1.0:
+def _runs(spans: list[tuple[float, float]]) -> list[list[float]]:
+    """Overlapping x spans merged into runs, left to right."""
+    runs: list[list[float]] = []
+    for x0, x1 in sorted(spans):
+        if runs and x0 <= runs[-1][1] + 1.0:
             runs[-1][1] = max(runs[-1][1], x1)
         else:
             runs.append([x0, x1])
+    return runs
+
+
+def _clustered_boundaries(body: list[TextLine], header: list[TextLine] | None = None) -> list[float]:
+    """Column borders from positions: the runs of x the body's words cover, plus the
+    header's lowest labels over no body text (a column left blank in every row), with a
+    border in the middle of every gap."""
+    runs = _runs([(x0, x1) for line in body for _, x0, x1 in _words(line)])
+    if header:
+        words = [(x0, x1, line.top) for line in header for _, x0, x1 in _words(line)]
+        for x0, x1, top in words:
+            over_body = any(x0 < r1 and x1 > r0 for r0, r1 in runs)
+            below = any(t > top and x0 < b1 and x1 > b0 for b0, b1, t in words)
+            if not over_body and not below:
+                runs = _runs([(r[0], r[1]) for r in runs] + [(x0, x1)])
+    if not runs:
+        return []
     borders = [runs[0][0] - 1]
     for (a0, a1), (b0, b1) in zip(runs, runs[1:]):
         borders.append((a1 + b0) / 2)
@@ -454,8 +471,38 @@ def _clustered_boundaries(body: list[TextLine]) -> list[float]:
     return borders
 
 
-def _line_cells(line: TextLine, boundaries: list[float]) -> list[Cell | None]:
-    band = _Band(line.top, line.bottom, {line.number: line}, [(line, c) for c in line.chars if not c.text.isspace()])
+def _join_wrapped(body: list[TextLine]) -> list[list[TextLine]]:
+    """Lines grouped into rows. Lines closer together than rows usually are (the median
+    distance) hold one row's wrapped cells; when such a group holds several lines with a
+    figure, code or total, each of those starts its own row and the others join the nearest."""
+    if len(body) < 2:
+        return [[l] for l in body]
+    gaps = [b.centre - a.centre for a, b in zip(body, body[1:])]
+    pitch = sorted(gaps)[len(gaps) // 2]
+    groups: list[list[TextLine]] = [[body[0]]]
+    for line, gap in zip(body[1:], gaps):
+        if gap < 0.75 * pitch:
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    rows: list[list[TextLine]] = []
+    for group in groups:
+        anchors = [l for l in group if _is_body_text([w for w, _, _ in _words(l)])]
+        if len(anchors) < 2:
+            rows.append(group)
+            continue
+        parts = {a.number: [a] for a in anchors}
+        for line in group:
+            if line.number not in parts:
+                nearest = min(anchors, key=lambda a: abs(a.centre - line.centre))
+                parts[nearest.number].append(line)
+        rows.extend(sorted(p, key=lambda l: l.top) for _, p in sorted(parts.items()))
+    return rows
+
+
+def _line_cells(lines: list[TextLine], boundaries: list[float]) -> list[Cell | None]:
+    band = _Band(min(l.top for l in lines), max(l.bottom for l in lines), {l.number: l for l in lines},
+                 [(l, c) for l in lines for c in l.chars if not c.text.isspace()])
     return _band_cells(band, boundaries)
 
 
@@ -484,7 +531,8 @@ def _clustered_labels(header: list[TextLine], boundaries: list[float]) -> list[t
 # -- the region --------------------------------------------------------------------------
 
 def _is_furniture(text: str) -> bool:
-    return bool(PAGE_FURNITURE_RE.match(text.strip())) or not text.strip()
+    """A page number (``— 1 0 —`` when its glyphs are placed one by one) or nothing."""
+    return bool(PAGE_FURNITURE_RE.match("".join(text.split())))
 
 
 def grid_for_region(layout: PdfLayout, lines: list[Line], start: int, end: int) -> Grid | None:
@@ -514,9 +562,10 @@ def grid_for_region(layout: PdfLayout, lines: list[Line], start: int, end: int) 
             candidates = page_lines
         page = layout.page(page_number)
         page_grid = _ruled_page_grid(page, candidates)
+        placed = _UNRULED
         if page_grid is not None:
             placed = _read_ruled(grid, page_grid, columns, header_texts, title.number)
-        else:
+        if placed is _UNRULED:
             placed = _read_clustered(grid, candidates, columns, header_texts)
         if placed is None:
             break  # this page does not continue the table
@@ -535,8 +584,8 @@ def grid_for_region(layout: PdfLayout, lines: list[Line], start: int, end: int) 
         after = [l for l in page_lines if l.number > max(numbers, default=0) and l.number not in numbers]
         if any(not _is_furniture(l.text) for l in after):
             break
-    if columns is None or not grid.rows:
-        return None
+    if columns is None or not grid.rows and not any(c.labels for c in grid.columns):
+        return None  # an empty table still has its header's columns
     _drop_empty_columns(grid)
     # the grid ends after its last row or header line; following furniture is other
     grid.end_index = index_of.get(last_number, start) + 1
@@ -559,6 +608,9 @@ def _drop_empty_columns(grid: Grid) -> None:
     grid.rows = [[r[j] for j in keep] for r in grid.rows]
 
 
+_UNRULED = object()
+
+
 def _read_ruled(grid: Grid, page_grid: _PageGrid, columns: list[float] | None,
                 header_texts: set[str], title_number: int):
     """Add a ruled page's header and rows to ``grid``; None when it does not continue it."""
@@ -574,6 +626,8 @@ def _read_ruled(grid: Grid, page_grid: _PageGrid, columns: list[float] | None,
                        and not _is_column_numbers(_band_cell_texts(b))), len(bands))
     header, body = bands[:body_start], bands[body_start:]
     boundaries = _leaf_boundaries(page_grid, header, body)
+    if columns is None and len(boundaries) < 3:
+        return _UNRULED  # a frame, or a box or two, around text laid out without rules
     if columns is not None:
         if not _compatible(columns, boundaries):
             return None
@@ -627,13 +681,27 @@ def _read_clustered(grid: Grid, candidates: list[TextLine], columns: list[float]
                        if _is_body_text([w for w, _, _ in _words(kept[i])])
                        and not _is_column_numbers([kept[i].text])), None)
     if body_start is None:
-        return None
+        if columns is not None:
+            return None
+        # a table printed without any row (its figures all blank): the header alone
+        header = []
+        for line in kept[lead:]:
+            if "。" in line.text or "，" in line.text:
+                break  # prose: the table is over
+            header.append(line)
+        boundaries = _clustered_boundaries([], header)
+        if len(boundaries) < 3:
+            return None
+        labels = _clustered_labels(header, boundaries)
+        grid.columns = [Column(j, labels[j], boundaries[j], boundaries[j + 1]) for j in range(len(boundaries) - 1)]
+        grid.header_lines.extend(l.number for l in header)
+        return boundaries, {l.number for l in kept[:lead] + header}, False
     header, body = kept[lead:body_start], kept[body_start:]
     # the body ends at the first line without an amount after which no row follows
     # (text after the table: notes, the next section)
     last = max((i for i, l in enumerate(body) if _is_body_text([w for w, _, _ in _words(l)])), default=-1)
     body = body[:last + 1]
-    boundaries = _clustered_boundaries(body)
+    boundaries = _clustered_boundaries(body, [l for l in header if not _is_column_numbers([l.text])])
     if len(boundaries) < 2:
         return None
     if columns is not None:
@@ -649,9 +717,8 @@ def _read_clustered(grid: Grid, candidates: list[TextLine], columns: list[float]
     for l in header:
         grid.header_lines.append(l.number)
         numbers.add(l.number)
-    for line in body:
-        cells = _line_cells(line, boundaries)
-        grid.rows.append(cells)
-        grid.row_lines.append((line.number,))
-        numbers.add(line.number)
+    for row in _join_wrapped(body):
+        grid.rows.append(_line_cells(row, boundaries))
+        grid.row_lines.append(tuple(sorted(l.number for l in row)))
+        numbers.update(l.number for l in row)
     return boundaries, numbers, False
