@@ -384,3 +384,14 @@ def test_changchun_titles_inside_the_grid_are_found():
 def test_ningde_self_evaluation_is_a_performance_form_and_no_table():
     lines = corpus_lines("ningde_zhengfubangongshi_2024_final.pdf")
     assert [role for role, _, _ in find_tables(lines)] == ["performance_evaluation"]
+
+
+def test_ningde_self_evaluation_loads_as_a_final_account_with_no_tables(tmp_path):
+    need_corpus("ningde_zhengfubangongshi_2024_final.pdf")
+    db_path = tmp_path / "budget.db"
+    report = load_paths(db_path, [CORPUS / "ningde_zhengfubangongshi_2024_final.pdf"])
+    assert report["failed"] == []
+    db = sqlite3.connect(db_path)
+    # the README: 宁德市人民政府办公室, 2024, final (决算), none of the standard tables
+    assert db.execute("select department, year, phase from documents").fetchall() == [("宁德市人民政府办公室", 2024, "决算")]
+    assert db.execute("select count(*) from document_tables where status != 'missing'").fetchone() == (0,)
