@@ -307,13 +307,18 @@ def declared_totals(out: Checks, role: str, table) -> None:
         out.add("table.sum=declared_total", role, status="skipped", note="the table is printed empty",
                 lines=[table.first_line])
         return
+    # a table by budget unit (单位名称 rows, no codes): its units are the parts of 合计 and
+    # of the department's own row, and are not checked against anything themselves
+    units = [] if table.rows else [t for t in table.totals if t.get("kind") == "unit"]
     for total in table.totals:
         kind = total.get("kind")
         if kind == "subtotal":
             items = [r for r in table.rows if r["code"].startswith(total["code"])]
             rule = "table.sum=subtotal"
-        elif kind in ("total", "unit"):
-            items = table.rows
+        elif kind == "unit" and units:
+            continue
+        elif kind in ("total", "unit", "department"):
+            items = units or table.rows
             rule = "table.sum=declared_total"
         else:
             continue
@@ -404,8 +409,11 @@ def _summary_tops(table, side: str) -> list[dict]:
     """The items of a side's 本年合计: its top-level items printed above that total (the
     carry-overs printed below it, and their parts, belong to 总计)."""
     total = _summary_total(table, side)
-    return [r for r in table.rows if r["side"] == side and r["depth"] == 1
-            and (total is None or r["line"] <= total["line"])]
+    tops = [r for r in table.rows if r["side"] == side and r["depth"] == 1]
+    if total is not None and not any(r["line"] <= total["line"] for r in tops):
+        # 合计 printed first, above its items (重庆): its items are the ones below it
+        return tops
+    return [r for r in tops if total is None or r["line"] <= total["line"]]
 
 
 def _summary_carry(table, side: str) -> list[dict]:
@@ -414,7 +422,8 @@ def _summary_carry(table, side: str) -> list[dict]:
     total = _summary_total(table, side)
     if total is None:
         return []
-    return [r for r in table.rows if r["side"] == side and r["depth"] == 0 and r["line"] > total["line"]]
+    first = not any(r["line"] <= total["line"] for r in table.rows if r["side"] == side and r["depth"] == 1)
+    return [r for r in table.rows if r["side"] == side and r["depth"] == 0 and (first or r["line"] > total["line"])]
 
 
 def _summary_grand_total(table, side: str) -> dict | None:
@@ -425,10 +434,20 @@ def _summary_grand_total(table, side: str) -> dict | None:
 
 def sangong_sums(out: Checks, table) -> None:
     total = _declared(table)
-    tops = [r for r in table.rows if r["depth"] == 1]
+    # rows per budget unit (unit_name) are checked against their unit's 合计, not the department's
+    department = [r for r in table.rows if not r.get("unit_name")]
+    tops = [r for r in department if r["depth"] == 1]
     if total:
         out.add("table.sum=declared_total", "sangong 合计", D(total["values"]["amount"]), _column_sum(tops, "amount"),
                 lines=[total["line"]] + [r["line"] for r in tops])
+    for unit in (t for t in table.totals if t.get("kind") == "unit" and t.get("unit_name")):
+        parts = [r for r in table.rows if r.get("unit_name") == unit["unit_name"] and r["depth"] == 1]
+        out.add("table.sum=declared_total", f"sangong {unit['unit_name']} 合计", D(unit["values"]["amount"]),
+                _column_sum(parts, "amount"), lines=[unit["line"]] + [r["line"] for r in parts])
+    units = [t for t in table.totals if t.get("kind") == "unit" and t.get("unit_name")]
+    if total and units:
+        out.add("table.sum=declared_total", "sangong 合计 = its units", D(total["values"]["amount"]),
+                _column_sum(units, "amount"), lines=[total["line"]] + [u["line"] for u in units])
     for n, row in enumerate(table.rows):
         if row["depth"] != 1:
             continue
@@ -436,7 +455,7 @@ def sangong_sums(out: Checks, table) -> None:
         # in the same table, is no part of 三公
         children = []
         for following in table.rows[n + 1:]:
-            if following["depth"] != 2:
+            if following["depth"] != 2 or following.get("unit_name") != row.get("unit_name"):
                 break
             children.append(following)
         if children:
@@ -506,8 +525,12 @@ def across_tables(out: Checks, tables: dict, doc) -> None:
         economic_classes(out, tables)
     if need("cross.sangong=economic", "sangong / economic_expenditure", "sangong", "economic_expenditure"):
         sangong, economic = tables["sangong"], tables["economic_expenditure"]
-        for kind, code in SANGONG_ECONOMIC.items():
-            row = next((r for r in sangong.rows if r["kind"] == kind), None)
+        by_class = bool(economic.rows) and all(len(r["code"]) == 3 for r in economic.rows)
+        if by_class:
+            out.add("cross.sangong=economic", "sangong / economic_expenditure", status="skipped",
+                    note="the economic table prints 类 rows only, not the 款 of the 三公 items")
+        for kind, code in SANGONG_ECONOMIC.items() if not by_class else ():
+            row = next((r for r in sangong.rows if r["kind"] == kind and not r.get("unit_name")), None)
             items = [r for r in economic.rows if r["code"] == code]
             out.add("cross.sangong=economic", f"{SANGONG_LABELS[kind]} = economic {code}",
                     _column_sum(items, "total"), D(row["values"]["amount"]) if row else ZERO,
@@ -617,6 +640,17 @@ def appropriation_vs_funds(out: Checks, tables: dict) -> None:
 
 
 def basic_vs_economic(out: Checks, basic, economic) -> None:
+    if economic.rows and all(len(r["code"]) == 3 for r in economic.rows):
+        # an economic table by 类 only (泉州): compare class by class
+        for row in economic.rows:
+            items = [r for r in basic.rows if r["code"][:3] == row["code"]]
+            out.add("cross.basic_table=economic_basic", f"economic {row['code']} {row.get('economic_name') or row['name']}",
+                    _column_sum(items, "total"), D(row["values"].get("basic")),
+                    lines=[row["line"]] + [r["line"] for r in items])
+        amount, lines = _table_total(basic, "total")
+        out.add("cross.basic_table=economic_basic", "基本支出 合计", amount, _column_sum(economic.rows, "basic"),
+                lines=lines + [r["line"] for r in economic.rows])
+        return
     by_code: dict[str, list[dict]] = {}
     for row in economic.rows:
         by_code.setdefault(row["code"], []).append(row)
