@@ -43,6 +43,7 @@ BLANK_CELLS = {"", "-", "—", "－", "--", "/"}
 FUSED_CODE_RE = re.compile(r"^[\[【(（]?(\d{3}(?:\d{2}){0,2})[\]】)）]?\s*[-－—.、:：]?\s*(\D.*)?$")
 SPACED_CODE_RE = re.compile(r"^(\d{3})(?:\s+(\d{2}))?(?:\s+(\d{2}))?$")
 UNIT_CODE_RE = re.compile(r"^\d{6}$")
+UNIT_LABEL_RE = re.compile(r"单位|部门")
 LABELLED_TOTAL_RE = re.compile(r"^(\S+?)(?:合计|总计)$")
 
 SPECS = {
@@ -222,7 +223,24 @@ def read_coded(table: ParsedTable, system: str, paths: list[tuple[str, ...]], ro
     table.columns = columns
     table.header = [" / ".join(p) for p in paths]
     separate_subtotals(table)
+    mark_departments(table)
     return table
+
+
+def mark_departments(table: ParsedTable) -> None:
+    """In rows by unit, the department's own row (its code the prefix of its units' codes,
+    or, by name only, the row that repeats the 合计 above the units) is kind ``department``:
+    the units are the parts of 合计, the department row is their sum again."""
+    units = [t for t in table.totals if t["kind"] == "unit"]
+    codes = [u["code"] for u in units if u.get("code")]
+    total = next((t for t in table.totals if t["kind"] == "total"), None)
+    for n, unit in enumerate(units):
+        code = unit.get("code")
+        parent = code and any(c != code and c.startswith(code) for c in codes)
+        repeats = (not code and total is not None and n == 0 and len(units) > 2
+                   and unit["values"] == total["values"])
+        if parent or repeats:
+            unit["kind"] = "department"
 
 
 def _read_block(table: ParsedTable, system: str, paths: list[tuple[str, ...]], rows, spec_name: str,
@@ -238,6 +256,9 @@ def _read_block(table: ParsedTable, system: str, paths: list[tuple[str, ...]], r
     table.columns = [k for _, k in amount_columns]
     if "basic" not in table.columns and {"basic_personnel", "basic_public"} <= set(table.columns):
         table.columns.insert(table.columns.index("basic_personnel"), "basic")
+    # rows by budget unit (单位名称 / 部门代码 …) instead of by classification code
+    by_unit = any(UNIT_LABEL_RE.search(compact(l)) and "科目" not in compact(l)
+                  for n, k in enumerate(kinds) if k in ("code", "name") for l in paths[n])
     for row in rows:
         cells = list(row.cells) + [None] * (len(kinds) - len(row.cells))
         parts = {}
@@ -318,6 +339,16 @@ def _read_block(table: ParsedTable, system: str, paths: list[tuple[str, ...]], r
             # 人员经费合计 4884.09: a total of one column, printed under the table's amounts
             table.totals.append({"kind": "total", "label": label, "code": None, "name": None,
                                  "page": row.page, "line": row.line, "values": {column: values["total"]}})
+            continue
+        if by_unit:
+            unit_code = compact(code) if code and re.fullmatch(r"\d+", compact(code)) else None
+            if not name and not unit_code:
+                if printed:
+                    table.unparsed.append(unparsed(row, "a row with amounts but no unit", role))
+                continue
+            table.totals.append({"kind": "unit", "label": f"{unit_code or ''} {name or ''}".strip(),
+                                 "code": unit_code, "name": name, "page": row.page, "line": row.line,
+                                 "values": values})
             continue
         if code is None and name:
             inferred_code = infer_code(name, system) if printed else None
