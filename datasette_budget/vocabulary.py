@@ -36,8 +36,9 @@ TABLE_ROLES: dict[str, str] = {
     "capital_expenditure": "国有资本经营预算支出表 / …支出情况表 / …支出预算表 / …支出明细表",
     "procurement": "政府采购预算表 / 政府采购预算明细表 / 政府采购支出表",
     # forms of targets and indicators, not tables of figures
-    "performance_overall": "部门整体绩效目标表 / 整体绩效目标申报表",
-    "performance_project": "项目绩效目标表 / 项目支出绩效表 / 项目支出绩效目标表 / 专项资金绩效目标表",
+    "performance_overall": "部门整体绩效目标表 / 部门整体支出绩效目标表 / 整体绩效目标申报表",
+    "performance_project": "项目绩效目标表 / 项目支出绩效表 / 项目支出绩效目标表 / 专项资金绩效目标表 / "
+                           "…经费补助绩效目标表 (any other 绩效目标表)",
     "performance_evaluation": "部门整体绩效自评表 / 项目绩效自评表: a 决算's self-evaluation of its targets (宁德)",
 }
 
@@ -50,8 +51,8 @@ ROLE_TITLES: list[tuple[str, re.Pattern]] = [
     for role, pattern in [
         # the performance forms first: their titles also name 项目支出, 部门整体 …
         ("performance_evaluation", r"绩效自评.*表"),
-        ("performance_overall", r"整体绩效目标.*表"),
-        ("performance_project", r"项目绩效目标表|项目.*绩效(目标)?表|专项资金绩效目标表"),
+        ("performance_overall", r"整体(支出)?绩效目标.*表"),
+        ("performance_project", r"项目.*绩效(目标)?表|绩效目标.*表"),
         ("appropriation_summary", r"财政拨款收(入)?支(出)?.*(总体情况|总)表"),
         ("summary", r"(收支总体情况|财务收支预算总|收入支出决算总|收支预算总|收支决算总|收支总)表"),
         ("income", r"收入(总体情况|预算总|决算|总)表"),

@@ -81,6 +81,8 @@ TITLES = [
     ("2026年度一般公共预算“三公”经费支出预算表", "sangong"),
     ("301007_泉州市公安局晋江国际机场分局_全国民航反", None),
     ("电诈中心建设项目绩效目标表", "performance_project"),
+    ("业务及其他经费补助绩效目标表", "performance_project"),
+    ("部门整体支出绩效目标表", "performance_overall"),
     # 湖州 (表01 … 表11 on the line above)
     ("2026年市级部门收支预算总表", "summary"),
     ("2026年市级部门一般公共预算\"三公\"经费支出表", "sangong"),
