@@ -292,6 +292,20 @@ def test_a_document_without_a_department_names_the_missing_field_and_the_manifes
     assert _query(db_path, "select slug, region from documents") == [("郑州市无名局-2021-部门预算", "郑州市")]
 
 
+def test_a_document_without_a_year_names_the_year_and_the_manifest(tmp_path):
+    yearless = tmp_path / "yearless.txt"
+    yearless.write_text(re.sub(r"20\d\d\s*年度?", "", SEED.read_text(encoding="utf-8")), encoding="utf-8")
+    result = load(tmp_path / "b.db", yearless)
+    assert result.exit_code == 1
+    [error] = _errors(result)
+    assert error.startswith(f"error: {yearless}: could not tell the year")
+    assert "--manifest" in error
+    manifest = _manifest(tmp_path, "file,year\nyearless.txt,2021\n")
+    result = load(tmp_path / "b.db", yearless, extra=["--manifest", str(manifest)])
+    assert result.exit_code == 0, result.output
+    assert _query(tmp_path / "b.db", "select slug from documents") == [(SEED_SLUG,)]
+
+
 @pytest.mark.parametrize("text, sentence", [
     ("file,dept\nzhengzhou-xinfang-2021-budget.txt,郑州市信访局\n",
      "manifest.csv: the manifest has no column 'dept'; expected columns file, department, year, phase, level, "

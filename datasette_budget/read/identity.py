@@ -71,6 +71,8 @@ TITLE_RES = [
     re.compile(rf"{_year}(?P<dept>{NAME}?)(?:{_scopes})?(?P<level>{_levels})?(?P<phase>{_phases}){_tail}"),
     # 部门整体绩效自评表（2024年度）: a self-evaluation of a year's spending, published with its 决算
     re.compile(rf"(?P<dept>{NAME}?)?(?P<level>{_levels})?整体?绩效(?P<phase>自评)表?[（(]{_year}[）)]"),
+    # without a year, its level is needed: 部门预算 (the last line of a cover), 郑州市信访局部门预算公开
+    re.compile(rf"(?P<dept>{NAME}?)?(?P<level>{_levels})(?P<phase>{_phases}){_tail}"),
 ]
 # A place: 上海市普陀区, 河南省郑州市; a party organ's name starts with 中共 before it
 REGION_RE = re.compile(r"^(?:中共|中国共产党)?((?:[^省市]{2,7}?(?:省|自治区))?(?:[^市省]{1,7}?市)?(?:[^市区县]{1,3}?(?:区|县|旗))?)")
@@ -102,8 +104,9 @@ def _title_matches(lines: list[Line]) -> list[dict]:
             for pattern in TITLE_RES:
                 m = pattern.fullmatch(title)
                 if m:
+                    year = m.groupdict().get("year")
                     found.append({
-                        "department": m.group("dept"), "year": int(m.group("year")),
+                        "department": m.group("dept"), "year": int(year) if year else None,
                         "level": m.group("level"),
                         "phase": "决算" if m.group("phase") in FINAL_TITLE_WORDS else m.group("phase"),
                     })
@@ -171,7 +174,8 @@ def describe(lines: list[Line], filename: str = "") -> dict:
         (places if PLACE_RE.match(name) else titled).append(name)
     department = (_most_common(labelled) or _most_common(titled) or _most_common([n for n, _ in coded])
                   or _most_common(fields) or _most_common(prefixed))
-    first = titles[0] if titles else {}
+    # the first title that names a year (a cover's, usually) gives year and phase
+    first = next((t for t in titles if t["year"]), titles[0] if titles else {})
     year, phase = first.get("year"), first.get("phase")
     level = next((t["level"] for t in titles if t["level"]), None)
     region = _region_of(department) or _most_common(places)
@@ -188,7 +192,7 @@ def describe(lines: list[Line], filename: str = "") -> dict:
         "unit_code": unit_code,
         "region": region,
         "year": year,
-        "phase": phase or ("预算" if year else None),
+        "phase": phase,
         "level": level or "部门",
     }
 
@@ -219,12 +223,13 @@ def identify(lines: list[Line], path: Path, overrides: dict | None = None) -> di
         if "department" in given and "region" not in given:
             meta["region"] = _region_of(given["department"]) or meta["region"]
         meta.update(given)
-    missing = [f for f in ("department", "year") if not meta.get(f)]
+    missing = [f for f in ("department", "year", "phase") if not meta.get(f)]
     if missing:
         what = {
             "department": "the department (no 单位名称：/编制部门：/预算单位：/编制单位： line, and no title "
                           "such as 郑州市信访局 2021年部门预算)",
             "year": "the year (no title such as 2021年部门预算)",
+            "phase": "the phase, 预算 or 决算 (no title such as 2021年部门预算)",
         }
         raise DocumentError(f"{path}: could not tell {' or '.join(what[f] for f in missing)} of this "
                             f"disclosure; {MANIFEST_HINT}")
