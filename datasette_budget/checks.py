@@ -48,7 +48,7 @@ BASIC_PARTS = ("basic_wages", "basic_family", "basic_goods", "basic_capital")
 PROJECT_PARTS = ("project_social", "project_debt", "project_construction", "project_other")
 EXTRA_PARTS = ("remit_superior", "operating", "affiliated_subsidy")
 INCOME_SOURCES = ("general_budget", "government_fund", "state_capital", "special_account", "business",
-                  "operating", "superior_subsidy", "affiliated", "other", "transfer")
+                  "operating", "superior_subsidy", "affiliated", "other", "transfer", "carryover")
 # economic class -> the basic sub-column of the function tables it belongs in
 CLASS_COLUMNS = {"301": "basic_wages", "302": "basic_goods", "303": "basic_family", "309": "basic_capital",
                  "310": "basic_capital"}
@@ -640,6 +640,10 @@ def appropriation_vs_funds(out: Checks, tables: dict) -> None:
 
 
 def basic_vs_economic(out: Checks, basic, economic) -> None:
+    if "basic" not in economic.columns:
+        out.add("cross.basic_table=economic_basic", "basic_expenditure / economic_expenditure", status="skipped",
+                note="the economic table prints no 基本支出 column")
+        return
     if economic.rows and all(len(r["code"]) == 3 for r in economic.rows):
         # an economic table by 类 only (泉州): compare class by class
         for row in economic.rows:

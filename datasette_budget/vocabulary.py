@@ -91,6 +91,18 @@ END_HEADING_RE = re.compile(
     r"(?:\S{0,24}(?:情况说明|编制说明)|(?:专业性)?名词解释|\S{0,12}绩效目标(?:表)?(?:及说明|情况|设置情况)))"
 )
 
+# A table printed without a title (or whose title could not be read) is recognised by its
+# header, for the roles whose header words name them alone: (role, patterns that must all be
+# found in the header's lines with their spaces removed).
+HEADER_ROLES: list[tuple[str, tuple[re.Pattern, ...]]] = [
+    (role, tuple(re.compile(p) for p in patterns))
+    for role, patterns in [
+        ("sangong", (r"因公出国", r"公务接待", r"公务用车")),
+        ("procurement", (r"采购(品目|项目|方式|目录)",)),
+        ("basic_expenditure", (r"经济分类", r"人员经费|人员支出", r"公用经费|公用支出")),
+    ]
+]
+
 # -- who a document is (read/identity.py) ----------------------------------------------
 IDENTITY_FIELDS = ("department", "year", "phase", "level", "region")
 PHASES = ("预算", "决算")
@@ -136,12 +148,12 @@ INCOME_COLUMN_WORDS = [
     ("general_budget", r"一般公共预算"),
     ("government_fund", r"政府性基金"),
     ("state_capital", r"国有资本经营"),
-    ("special_account", r"财政专户"),
+    ("special_account", r"财政专户|专户"),
     ("business", r"(?<!单位)事业收入"),
     ("operating", r"经营收入"),
     ("superior_subsidy", r"上级补助"),
     ("affiliated", r"附属单位"),
-    ("other", r"其他"),
+    ("other", r"^其他|其他收入"),
     ("transfer", r"上级转|转移支付"),
     ("carryover", r"上年结转"),
     ("total", r"^(合计|总计|小计|收入合计|本年收入合计)$"),

@@ -11,6 +11,7 @@ of the item above it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..classification import reference
 from .coded import BLANK_CELLS, cell_amount, compact, unparsed
@@ -26,8 +27,23 @@ PART_MARKER_RE = re.compile(rf"^(?:\d{{1,2}}[、.．]|[（(](?:\d{{1,2}}|[{NUMER
 STRAY_RE = re.compile(r"^\d(?=[（(])")  # 1（一）一般公共预算资金: a stray digit before the label
 
 
-def _class_names() -> set[str]:
-    return {compact(r["name"]) for r in reference("function").values() if r["level"] == 1}
+def _class_names() -> dict[str, set[str]]:
+    """A functional 类's name → its codes."""
+    names: dict[str, set[str]] = {}
+    for code, r in reference("function").items():
+        if r["level"] == 1:
+            names.setdefault(compact(r["name"]), set()).add(code)
+    return names
+
+
+@lru_cache(maxsize=256)
+def _section_names(classes: frozenset[str]) -> dict[str, set[str]]:
+    """The 款 of some 类: name → codes."""
+    names: dict[str, set[str]] = {}
+    for code, r in reference("function").items():
+        if r["level"] == 2 and code[:3] in classes:
+            names.setdefault(compact(r["name"]), set()).add(code)
+    return names
 
 
 def panels_of(paths: list[tuple[str, ...]]) -> list[tuple[str, int, list[int]]]:
@@ -53,7 +69,8 @@ def read_summary(table: ParsedTable, paths: list[tuple[str, ...]], rows) -> Pars
     table.header = [" / ".join(p) for p in paths]
     table.columns = ["amount"]
     classes = _class_names()
-    state = {side: {"parent": None, "carry": None, "marked": False} for side in ("收入", "支出")}
+    state = {side: {"parent": None, "carry": None, "marked": False, "classes": set(), "section": None}
+             for side in ("收入", "支出")}
     for row in rows:
         cells = list(row.cells) + [None] * (len(paths) - len(row.cells))
         if not panels:
@@ -108,6 +125,16 @@ def _item(table, row, side, label, amounts, state, classes) -> None:
     elif not state["marked"] and text in classes or state["parent"] is None and not state["carry"]:
         depth, parent, name = 1, None, text
         state["parent"] = name
+        state["classes"] = classes.get(text, set())
+        state["section"] = None
+    elif not state["marked"] and state["classes"] and not state["carry"]:
+        # names only, indented 类 / 款 / 项 (湖州): a 款 of the 类 above, else a 项 of the 款 above
+        name = text
+        if text in _section_names(frozenset(state["classes"])) or state["section"] is None:
+            depth, parent = 2, state["parent"]
+            state["section"] = text
+        else:
+            depth, parent = 3, state["section"]
     else:
         depth, parent, name = 2, state["carry"] or state["parent"], text
     table.rows.append({
