@@ -209,7 +209,10 @@ def _table_total(table, column: str) -> tuple[Decimal, list[int]]:
     total = _declared(table)
     if total and column in total["values"]:
         return D(total["values"][column]), [total["line"]]
-    return _column_sum(table.rows, column), [r["line"] for r in table.rows]
+    # a table by budget unit that prints no 合计: its units (the department's row when printed)
+    rows = table.rows or [t for t in table.totals if t.get("kind") == "department"] or [
+        t for t in table.totals if t.get("kind") == "unit"]
+    return _column_sum(rows, column), [r["line"] for r in rows]
 
 
 def _summary_item(table, side: str, pattern: str) -> dict | None:

@@ -91,7 +91,29 @@ def read_summary(table: ParsedTable, paths: list[tuple[str, ...]], rows) -> Pars
                     table.unparsed.append(unparsed(row, f"an amount on the {side} side without an item", table.role))
                 continue
             _item(table, row, side, label, amounts, state[side], classes)
+    for side in state.values():
+        _indented_levels(table, side.get("indented", []), unit)
     return table
+
+
+def _indented_levels(table: ParsedTable, indices: list[int], unit: str) -> None:
+    """Items printed by name only under a 类 (湖州: 类 / 款 / 项 told apart by indentation,
+    which the text does not keep): the first item under a 类 is a 款, the items after it are
+    its 项 until they add up to it (within the rounding of 万元 figures), then a 款 again."""
+    tolerance = 50 if unit == "万元" else 0
+    section, running, parts = None, 0, 0
+    for n in indices:
+        row = table.rows[n]
+        amount = row["values"]["amount"] or 0
+        starts = section is None or row["parent"] != section["parent"]
+        if not starts and abs(running - (section["values"]["amount"] or 0)) <= tolerance * parts and parts:
+            starts = True  # the 款 above is complete
+        if starts:
+            section, running, parts = row, 0, 0
+            continue
+        row["depth"], row["parent"] = 3, section["name"]
+        running += amount
+        parts += 1
 
 
 def _item(table, row, side, label, amounts, state, classes) -> None:
@@ -127,16 +149,10 @@ def _item(table, row, side, label, amounts, state, classes) -> None:
         state["parent"] = name
         state["classes"] = classes.get(text, set())
         state["section"] = None
-    elif not state["marked"] and state["classes"] and not state["carry"]:
-        # names only, indented 类 / 款 / 项 (湖州): a 款 of the 类 above, else a 项 of the 款 above
-        name = text
-        if text in _section_names(frozenset(state["classes"])) or state["section"] is None:
-            depth, parent = 2, state["parent"]
-            state["section"] = text
-        else:
-            depth, parent = 3, state["section"]
     else:
         depth, parent, name = 2, state["carry"] or state["parent"], text
+    if depth == 2 and not state["marked"] and not state["carry"]:
+        state.setdefault("indented", []).append(len(table.rows))
     table.rows.append({
         "kind": "item", "side": side, "item": label.strip(), "name": name, "depth": depth, "parent": parent,
         "page": row.page, "line": row.line, "values": {"amount": first},
