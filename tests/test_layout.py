@@ -1,0 +1,320 @@
+"""The positional reading of PDFs (read/layout.py, read/grid.py) on real corpus pages.
+
+Every expected figure is the answer key's (../shared/corpus/expected.csv, in 元) or what the
+page prints; the labels are the header cells as printed on the page.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import re
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+EXPECTED = CORPUS / "expected.csv"
+UNITS = {"万元": Decimal(10000), "元": Decimal(1)}
+
+
+def _need(name: str) -> Path:
+    path = CORPUS / f"{name}.pdf"
+    if not path.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the corpus is missing: expected {CORPUS.name}/{path.name} beside the repository")
+        pytest.skip(f"no corpus at {CORPUS.name}/ beside the repository")
+    return path
+
+
+@lru_cache(maxsize=None)
+def _read(name: str, extractor: str = "auto"):
+    from datasette_budget.read.layout import read_pdf
+
+    return read_pdf(_need(name), extractor)
+
+
+@lru_cache(maxsize=None)
+def _key() -> dict[tuple[str, str, str, str], int]:
+    with EXPECTED.open(encoding="utf-8") as f:
+        return {(r["doc"], r["table"], r["key"], r["code"]): int(Decimal(r["amount_yuan"]))
+                for r in csv.DictReader(f) if r["amount_yuan"]}
+
+
+def key(doc: str, table: str, name: str, code: str = "") -> int:
+    _need(doc)
+    return _key()[(doc, table, name, code)]
+
+
+def grid_titled(name: str, title: str, extractor: str = "auto"):
+    """The grid of the table whose title line holds ``title`` (the first such region)."""
+    from datasette_budget.read.grid import grid_for_region
+    from datasette_budget.read.recognise import find_tables
+
+    lines, layout = _read(name, extractor)
+    for role, start, end in find_tables(lines):
+        if title in lines[start].text.replace(" ", ""):
+            return lines, start, end, grid_for_region(layout, lines, start, end)
+    raise AssertionError(f"no table titled {title} in {name}")
+
+
+def column(grid, *labels: str) -> int:
+    """The index of the column whose label path is ``labels``."""
+    for c in grid.columns:
+        if c.labels == labels:
+            return c.index
+    raise AssertionError(f"no column {labels}: {[c.labels for c in grid.columns]}")
+
+
+def row(grid, first: str):
+    """The first body row whose first non-blank cell is ``first`` (spaces ignored)."""
+    for cells in grid.rows:
+        present = [c for c in cells if c is not None]
+        if present and present[0].text.replace(" ", "") == first:
+            return cells
+    raise AssertionError(f"no row {first}")
+
+
+def yuan(cell, unit: str = "万元") -> int:
+    assert cell is not None, "blank cell"
+    return int(Decimal(cell.text.replace(",", "")) * UNITS[unit])
+
+
+# -- the numbered lines every step uses -------------------------------------------------
+
+def test_read_pdf_gives_the_lines_read_document_gives():
+    from datasette_budget.documents import read_document
+
+    path = _need("chongqing_qixiangju_2026_budget")
+    lines, layout = _read("chongqing_qixiangju_2026_budget")
+    assert lines == read_document(path).lines
+    # each numbered line has its characters' boxes, left to right
+    title = next(l for l in lines if l.text == "表六")
+    placed = layout.line(title.number)
+    assert placed.page == title.page == 14
+    assert "".join(c.text for c in placed.chars) == "表六"
+    assert placed.chars[0].x0 < placed.chars[1].x0
+
+
+# -- glyphs placed one by one ------------------------------------------------------------
+
+def test_amounts_printed_glyph_by_glyph_come_out_whole():
+    """重庆 气象局 places every glyph separately (pdftotext splits 5,445 / .39)."""
+    doc = "chongqing_qixiangju_2026_budget"
+    _, _, _, grid = grid_titled(doc, "2026年一般公共预算支出情况表")
+    assert grid.ruled
+    total = row(grid, "合计")
+    assert total[column(grid, "总计")].text == "12,672.73"
+    assert yuan(total[column(grid, "总计")]) == key(doc, "function_gpb", "total")
+    assert yuan(total[column(grid, "基本支出", "小计")]) == key(doc, "function_gpb", "total_basic")
+    assert yuan(total[column(grid, "基本支出", "人员经费")]) == key(doc, "economic_basic", "personnel")
+    assert yuan(total[column(grid, "基本支出", "公用经费")]) == key(doc, "economic_basic", "public")
+    assert yuan(total[column(grid, "项目支出")]) == key(doc, "function_gpb", "total_project")
+
+
+def test_names_and_amounts_of_a_glyph_by_glyph_table_stay_on_their_row():
+    """The economic table of the same document: every 类 row holds its own name and total
+    (pdfplumber's cells attach names to the row above)."""
+    doc = "chongqing_qixiangju_2026_budget"
+    _, _, _, grid = grid_titled(doc, "2026年一般公共预算基本支出情况表")
+    code, name = column(grid, "经济分类科目", "科目编码"), column(grid, "经济分类科目", "科目名称")
+    total = column(grid, "基本支出", "总计")  # 基本支出 is printed over all three figure columns
+    names = {"301": "工资福利支出", "302": "商品和服务支出", "303": "对个人和家庭的补助"}
+    for cls, printed in names.items():
+        cells = row(grid, cls)
+        assert cells[code].text == cls and cells[name].text == printed
+        assert yuan(cells[total]) == key(doc, "economic_basic", "class_total", cls)
+
+
+def test_a_table_continuing_over_a_page_with_dashed_page_numbers():
+    """经信委's income table runs over four pages under `— 455 —` page numbers."""
+    _, _, _, grid = grid_titled("chongqing_jingxinwei_2026_budget", "2026年部门收入总体情况表")
+    assert (grid.page, grid.last_page) == (8, 11)
+    # the row the page break falls before, printed with its figures on page 9
+    cells = row(grid, "208")
+    assert cells[column(grid, "总计")].text == "10,878.43"
+    assert cells[column(grid, "总计")].page == 9
+
+
+# -- wrapped cells ------------------------------------------------------------------------
+
+def test_an_amount_wrapped_in_a_narrow_cell_is_joined():
+    """长春 预算表5 wraps 1682.76 as `1682.7` over `6` and 1208.20 as `1208.2` over `0`."""
+    doc = "changchun_xinfangju_2026_budget"
+    _, _, _, grid = grid_titled(doc, "本年一般公共预算支出表")
+    total = row(grid, "总计：")
+    assert total[column(grid, "合计")].text == "1682.76"
+    assert yuan(total[column(grid, "合计")]) == key(doc, "function_gpb", "total")
+    assert yuan(total[column(grid, "当年预算", "基本支出", "小计")]) == key(doc, "function_gpb", "total_basic")
+    assert yuan(total[column(grid, "当年预算", "项目支出")]) == key(doc, "function_gpb", "total_project")
+    cells = row(grid, "201")
+    assert yuan(cells[column(grid, "合计")]) == key(doc, "function_gpb", "class_total", "201")
+    assert yuan(cells[column(grid, "当年预算", "基本支出", "小计")]) == key(doc, "function_gpb", "class_basic", "201")
+    # the wrapped row spans three text lines, all of them the row's
+    assert len(grid.row_lines[grid.rows.index(total)]) == 3
+
+
+def test_a_name_wrapped_in_its_cell_is_one_name():
+    """长春 支出总表 prints `一般公共服务` over `支出` beside the code 201."""
+    _, _, _, grid = grid_titled("changchun_xinfangju_2026_budget", "支出总表（预算表3）")
+    cells = row(grid, "201")
+    assert cells[column(grid, "功能分类科目名称")].text == "一般公共服务支出"
+
+
+def test_a_title_printed_inside_the_grid_is_not_a_label():
+    _, _, _, grid = grid_titled("changchun_xinfangju_2026_budget", "本年一般公共预算支出表")
+    assert not any("预算表" in label or "单位" in label for c in grid.columns for label in c.labels)
+    assert grid.columns[0].labels == ("科目编码",)
+
+
+# -- blank cells --------------------------------------------------------------------------
+
+def test_a_blank_cell_is_none():
+    """上海 审计局: 221 住房保障支出 has no 项目支出 (the key: 0, cell blank)."""
+    doc = "shanghai_shenjiju_2026_budget"
+    assert key(doc, "function_gpb", "class_project", "221") == 0
+    _, _, _, grid = grid_titled(doc, "2026年预算单位一般公共预算支出功能分类预算表")
+    cells = row(grid, "221")
+    assert cells[column(grid, "一般公共预算支出", "项目支出")] is None
+    assert yuan(cells[column(grid, "一般公共预算支出", "合计")], "元") == key(doc, "function_gpb", "class_total", "221")
+    assert yuan(cells[column(grid, "一般公共预算支出", "基本支出")], "元") == key(doc, "function_gpb", "class_basic", "221")
+    # a 类 row fills only the first of the split 类 / 款 / 项 code columns
+    assert cells[column(grid, "项目", "功能分类科目编码", "款")] is None
+
+
+def test_a_blank_sangong_cell_is_none_beside_its_figures():
+    doc = "shanghai_shenjiju_2026_budget"
+    _, _, _, grid = grid_titled(doc, "2026年单位“三公”经费和机关运行经费预算表")
+    (cells,) = grid.rows
+    car = ("“三公”经费预算数", "公务用车购置及运行费")
+    assert cells[column(grid, *car, "购置费")] is None
+    assert yuan(cells[column(grid, *car, "运行费")]) == key(doc, "sangong", "公务用车运行费")
+    assert yuan(cells[column(grid, "“三公”经费预算数", "合计")]) == key(doc, "sangong", "total")
+    assert yuan(cells[column(grid, "机关运行经费预算数")]) == key(doc, "sangong_related", "机关运行经费")
+
+
+def test_a_table_whose_figures_are_all_blank_keeps_its_columns():
+    """域外农场管理办公室 prints its 三公 table with an entirely blank figures row."""
+    _, _, _, grid = grid_titled("shanghai_yuwainongchang_2026_budget", "“三公”经费和机关运行经费预算表")
+    assert grid.rows == []
+    assert ("“三公”经费预算数", "公务接待费") in grid.labels()
+    assert ("机关运行经费预算数",) in grid.labels()
+
+
+# -- the header band ----------------------------------------------------------------------
+
+def test_merged_header_cells_give_label_paths():
+    """长春 预算表5: 当年预算 over 基本支出 over 小计 | 人员经费 | 公用经费, the same under
+    上年结转结余 (two panels side by side)."""
+    _, _, _, grid = grid_titled("changchun_xinfangju_2026_budget", "本年一般公共预算支出表")
+    labels = grid.labels()
+    for panel in ("当年预算", "上年结转结余"):
+        assert labels.index((panel, "基本支出", "人员经费")) + 1 == labels.index((panel, "基本支出", "公用经费"))
+        assert (panel, "项目支出") in labels
+    assert labels.index(("当年预算", "项目支出")) < labels.index(("上年结转结余", "小计"))
+
+
+def test_panels_of_two_years_side_by_side():
+    doc = "chongqing_zhengfubangongting_2026_budget"
+    _, _, _, grid = grid_titled(doc, "2026年财政拨款“三公”经费支出情况表")
+    (cells,) = grid.rows
+    assert yuan(cells[column(grid, "2025年预算数", "合计")]) == key(doc, "prior_year", "sangong.total")
+    assert yuan(cells[column(grid, "2026年预算数", "合计")]) == key(doc, "sangong", "total")
+    bought = cells[column(grid, "2026年预算数", "公务用车购置及运行费", "公务用车购置费")]
+    assert bought is None and key(doc, "sangong", "公务用车购置费") == 0
+
+
+def test_a_column_number_row_is_header_without_labels():
+    """湖州 prints `** | ** | 1 | 2 | 3 …` under the header of its 支出预算总表."""
+    doc = "huzhou_jiaotongyunshuju_2026_budget"
+    lines, start, end, grid = grid_titled(doc, "2026年市级部门支出预算总表")
+    numbers_line = next(l for l in lines[start:end] if l.text.startswith("** **"))
+    assert numbers_line.number in grid.header_lines
+    assert not any(label in ("**", "1", "2") for c in grid.columns for label in c.labels)
+    total = grid.rows[0]
+    assert total[column(grid, "科目名称")].text == "合计"
+    assert yuan(total[column(grid, "项目支出")]) == key(doc, "summary", "project")
+    assert yuan(total[column(grid, "事业单位经营支出")]) == key(doc, "summary", "operating")
+    personnel = total[column(grid, "基本支出", "人员支出")]
+    public = total[column(grid, "基本支出", "公用经费")]
+    assert yuan(personnel) + yuan(public) == key(doc, "summary", "basic")
+
+
+# -- tables over pages and where they end -----------------------------------------------
+
+def test_a_continuation_page_that_repeats_the_header():
+    """审计局's function table continues on p14 under its three header rows again."""
+    doc = "shanghai_shenjiju_2026_budget"
+    lines, start, end, grid = grid_titled(doc, "2026年预算单位一般公共预算支出功能分类预算表")
+    assert (grid.page, grid.last_page) == (13, 14)
+    by_number = {l.number: l for l in lines}
+    assert {by_number[n].page for n in grid.header_lines} == {13, 14}
+    item = column(grid, "项目", "功能分类科目编码", "项")
+    assert sum(1 for r in grid.rows if r[item] is not None) == key(doc, "function_gpb", "item_rows")
+    assert yuan(row(grid, "210")[column(grid, "一般公共预算支出", "合计")], "元") == \
+        key(doc, "function_gpb", "class_total", "210")
+    assert yuan(row(grid, "合计")[column(grid, "一般公共预算支出", "合计")], "元") == key(doc, "function_gpb", "total")
+
+
+def test_a_continuation_page_without_the_header():
+    """审计局's 支出预算总表 continues on p11 straight into its rows."""
+    doc = "shanghai_shenjiju_2026_budget"
+    lines, start, end, grid = grid_titled(doc, "2026年预算单位支出预算总表")
+    assert (grid.page, grid.last_page) == (10, 11)
+    total = grid.rows[-1]
+    assert total[0].text == "合计" and total[0].page == 11
+    assert yuan(total[column(grid, "支出预算", "基本支出")], "元") == key(doc, "summary", "basic")
+    assert yuan(total[column(grid, "支出预算", "项目支出")], "元") == key(doc, "summary", "project")
+
+
+def test_a_table_ends_where_its_grid_ends_and_every_line_is_placed_once():
+    """The 三公 table is the last: asked to read on to the end of the document, the grid
+    still ends with its one row, before the 其他相关情况说明 text of the next page."""
+    from datasette_budget.read.grid import grid_for_region
+
+    lines, layout = _read("shanghai_shenjiju_2026_budget")
+    start = next(i for i, l in enumerate(lines) if l.text == "2026年单位“三公”经费和机关运行经费预算表")
+    grid = grid_for_region(layout, lines, start, len(lines))
+    assert len(grid.rows) == 1 and grid.last_page == lines[start].page
+    assert lines[grid.end_index].page > lines[start].page
+    assert any("情况说明" in l.text for l in lines[grid.end_index:grid.end_index + 3])
+    placed = [n for r in grid.row_lines for n in r] + grid.header_lines + grid.other_lines
+    assert sorted(placed) == [l.number for l in lines[start:grid.end_index]]
+
+
+# -- without ruling lines ---------------------------------------------------------------
+
+def test_columns_clustered_where_the_page_draws_only_a_frame():
+    """福利彩票发行中心 draws a frame and no cell borders: the columns come from positions.
+    The page prints `229 其他支出 216,801,570 215,020,000 1,781,570`, 事业收入 blank."""
+    _, _, _, grid = grid_titled("shanghai_fulicaipiao_2026_budget", "2026年预算单位收入预算总表")
+    assert not grid.ruled
+    cells = row(grid, "229")
+    assert cells[column(grid, "功能分类科目编码", "类")].text == "229"
+    assert cells[column(grid, "项目", "功能分类科目名称")].text == "其他支出"
+    assert cells[column(grid, "合计")].text == "216,801,570"
+    assert cells[column(grid, "财政拨款收入")].text == "215,020,000"
+    assert cells[column(grid, "其他收入")].text == "1,781,570"
+    assert cells[column(grid, "收入预算", "事业收入")] is None
+
+
+# -- the slower reference extractor ------------------------------------------------------
+
+def test_pdfplumber_gives_the_same_grid():
+    """pdfplumber's lines differ (its boxes are the glyphs', so `2026` can sit on a line of
+    its own), but the grid of the same table is the same, cell for cell."""
+    from datasette_budget.read.grid import grid_for_region
+
+    grids = []
+    for extractor in ("pdfium", "pdfplumber"):
+        lines, layout = _read("chongqing_qixiangju_2026_budget", extractor)
+        start = next(i for i, l in enumerate(lines) if l.text == "表五")
+        end = next(i for i, l in enumerate(lines) if l.text == "表六")
+        grids.append(grid_for_region(layout, lines, start, end))
+    fast, slow = grids
+    assert slow.ruled and slow.labels() == fast.labels()
+    text = [[c.text if c else None for c in r] for r in fast.rows]
+    assert [[c.text if c else None for c in r] for r in slow.rows] == text
+    assert re.fullmatch(r"[\d,]+\.\d\d", text[0][column(fast, "基本支出", "小计")])
