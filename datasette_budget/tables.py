@@ -117,10 +117,15 @@ cached_normalise_code = lru_cache(maxsize=4096)(normalise_code)
 
 
 def new_table(role: str, region: list[Line]) -> ParsedTable:
-    """An empty table for a region whose first line is its title."""
+    """An empty table for a region whose first line is its title (or, for a table printed
+    without a title, recognised by its header, its unit line: the title is then empty)."""
     title = region[0]
-    return ParsedTable(role=role, title=compact(title.text), first_line=title.number,
+    return ParsedTable(role=role, title="" if _untitled(region) else compact(title.text), first_line=title.number,
                        last_line=region[-1].number, page=title.page)
+
+
+def _untitled(region: list[Line]) -> bool:
+    return bool(UNIT_RE.search(region[0].text)) and role_of_title(region[0].text) is None
 
 
 def content_lines(table: ParsedTable, region: list[Line]):
@@ -130,7 +135,8 @@ def content_lines(table: ParsedTable, region: list[Line]):
     (注：/备注：) and every line after it go to ``table.notes``.
     """
     in_note = False
-    for index, line in enumerate(region[1:], start=1):
+    first = 0 if _untitled(region) else 1  # an untitled table's first line is its unit line
+    for index, line in enumerate(region[first:], start=first):
         text = line.text.strip()
         if not text or PAGE_NUMBER_RE.match(text):
             continue

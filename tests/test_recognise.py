@@ -216,6 +216,42 @@ def test_a_table_ends_at_the_next_part_of_the_disclosure():
     assert lines[end].text == "第三部分"
 
 
+# 上海 审计局's 三公 table (page 19) as a reader would see it with its title lost; its blank
+# 购置费 cell printed 0.00 here, so that the text reader can place every figure
+SANGONG_WITHOUT_TITLE = """单位:万元
+“三公”经费预算数
+机关运行经费预算
+公务用车购置及运行费
+数
+合计 因公出国(境)费 公务接待费
+小计 购置费 运行费
+237.92 201.80 8.12 28.00 0.00 28.00 2,180.26"""
+
+
+def test_a_table_without_its_title_is_recognised_by_its_header():
+    lines = pages_of("2026年预算单位一般公共预算基本支出部门预算经济分类预算表\n编制单位：上海市审计局 单位：元\n"
+                     "310 02 办公设备购置 783,000 783,000\n合计 175,071,300 153,268,740 21,802,560",
+                     SANGONG_WITHOUT_TITLE)
+    regions = find_tables(lines)
+    assert [role for role, _, _ in regions] == ["basic_expenditure", "sangong"]
+    (_, _, basic_end), (_, start, _) = regions
+    assert lines[start].text == "单位:万元" and lines[basic_end - 1].text.startswith("合计 175,071,300")
+
+
+def test_a_header_names_no_second_table_of_a_titled_role():
+    lines = pages_of("2026年单位“三公”经费和机关运行经费预算表\n编制单位：上海市审计局 单位:万元\n合计 237.92",
+                     SANGONG_WITHOUT_TITLE)
+    assert [role for role, _, _ in find_tables(lines)] == ["sangong"]
+
+
+def test_an_untitled_table_keeps_its_unit(tmp_path):
+    from datasette_budget.tables import parse_table
+
+    table = parse_table("sangong", lines_of(SANGONG_WITHOUT_TITLE))
+    assert (table.title, table.unit) == ("", "万元")
+    assert table.totals[0]["values"]["amount"] == 2379200  # 237.92 万元
+
+
 def test_a_wrapped_unit_cell_still_marks_a_title_and_gives_the_unit():
     # 长春 预算表5: 单位：万 / 元 wrap inside their cell
     lines = lines_of("本年一般公共预算支出表（预算表 5）\n单位：万\n预算单位：长春市信访局\n元\n合计 1682.76")

@@ -56,6 +56,7 @@ from ..documents import Line
 from ..vocabulary import (
     CONTINUED_RE,
     END_HEADING_RE,
+    HEADER_ROLES,
     PERFORMANCE_ROLES,
     ROLE_TITLES,
     TABLE_NUMBER_RE,
@@ -73,6 +74,8 @@ LIST_ITEM_RE = re.compile(r"^(\d+[.．、]|[一二三四五六七八九十]+、|
 # compared to tell a repeated title (a continuation) from a new table with the same title
 UNIT_WINDOW = 6
 HEADER_LINES = 3
+# How many lines below a unit line may hold the header of a table printed without a title
+UNTITLED_HEADER_LINES = 8
 # The longest tail of a title wrapped onto a second line (…经济分类 / 预算表)
 WRAPPED_TAIL = 12
 
@@ -232,6 +235,9 @@ def find_tables(lines: list[Line]) -> list[tuple[str, int, int]]:
     title_at = {t[0] for t in titles}
     furniture = _running_headers(lines)
     boundaries = sorted({t[0] for t in titles} | set(stops))
+    starts = sorted(starts + _untitled(lines, titles, {t[1] for t in starts}), key=lambda t: t[0])
+    title_at |= {t[0] for t in starts}
+    boundaries = sorted(set(boundaries) | title_at)
     regions: list[list] = []  # [role, start, end, number, title]
     for index, role, number, title in starts:
         end = next((b for b in boundaries if b > index), len(lines))
@@ -242,6 +248,31 @@ def find_tables(lines: list[Line]) -> list[tuple[str, int, int]]:
             continue
         regions.append([role, index, end, number, title])
     return [(role, start, end) for role, start, end, _, _ in regions]
+
+
+def _untitled(lines: list[Line], titles: list, found: set[str]) -> list:
+    """Tables printed without a title the vocabulary knows: a unit line that is not a title's,
+    followed by a header whose words name one role (三公 items, 采购品目, 经济分类 with 人员经费 /
+    公用经费) of which the document has no titled table. The region starts at the unit line (the
+    line above it may be the last row of the table before)."""
+    own = set()  # each title's own unit line: the first below it
+    for t, *_ in titles:
+        own.update(next(([j] for j in range(t, min(t + UNIT_WINDOW, len(lines)))
+                         if UNIT_NEARBY_RE.search(lines[j].text)), []))
+    out = []
+    for i, line in enumerate(lines):
+        if i in own or not UNIT_NEARBY_RE.search(line.text):
+            continue
+        header = ""  # the lines below the unit line, to the first with figures or a sentence's punctuation
+        for below in lines[i + 1 : i + 1 + UNTITLED_HEADER_LINES]:
+            if re.search(r"\d{2}|[。，；]", below.text):
+                break
+            header += compact(below.text)
+        role = next((r for r, patterns in HEADER_ROLES if all(p.search(header) for p in patterns)), None)
+        if role is None or role in found or role in (t[1] for t in out):
+            continue
+        out.append((i, role, "", ""))
+    return out
 
 
 def _before_number_lines(lines: list[Line], start: int, end: int, title_at: set[int],
