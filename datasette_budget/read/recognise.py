@@ -35,17 +35,21 @@ each is (``vocabulary.TABLE_ROLES`` says the same, with the titles as printed):
   专项资金绩效目标表 重庆 表十一), ``performance_evaluation`` (new: 部门整体绩效自评表, 宁德; a document
   with only this form is a 决算 with no tables: load it with no tables rather than refuse it).
 
-A role with no reader yet should still be recorded: :func:`unreadable_table` gives the row
-(status ``unreadable``, its page and the reason). :func:`read_or_unreadable` wraps a reader so
-an exception becomes an unreadable table and the rest of the document loads.
+A role with no reader yet is still recorded: :func:`unreadable_table` gives the row (status
+``unreadable``, its page and the reason; tables.table_parser does so for the roles the text
+reader does not read). :func:`read_or_unreadable` wraps a reader so an exception becomes an
+unreadable table and the rest of the document loads (disclosure.py wraps the grid readers).
 
 Regions (:func:`find_tables`) now end at the next title, at the next title-like line of a table
 the vocabulary does not know, or at a heading that is no table (第三部分…, …情况说明, 名词解释,
 绩效目标表及说明): the narrative printed after the last table is no longer inside its region, so
 read it from the last region's start to the first performance form or the end of the document.
 A title printed again on a continuation page (same title, same number or same header) extends
-the region instead of starting a second one. The lines of a table's number (表一, 公开 01 表)
-and of a numbered heading naming it (五、一般公共预算拨款支出预算表) belong to no region.
+the region instead of starting a second one. The lines of a table's number (表一, 公开 01 表),
+of a numbered heading naming it (五、一般公共预算拨款支出预算表) and a running page header at the
+top of the page where a region ends belong to no region. A table printed without a title is
+found by its header (``vocabulary.HEADER_ROLES``) when the document has no titled table of
+that role: its region starts at its unit line, and its title is empty.
 """
 from __future__ import annotations
 
