@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from ..documents import Line
 from .coded import compact, read_coded
+from .others import read_procurement
 from .parsed import ParsedTable
 from .sangong import read_sangong
 from .summary import read_summary
@@ -32,7 +33,7 @@ CODED = {
     "basic_expenditure": ("economic", "basic"),
 }
 # the roles this module reads; the others keep the text reader
-GRID_ROLES = set(CODED) | {"summary", "appropriation_summary", "sangong"}
+GRID_ROLES = set(CODED) | {"summary", "appropriation_summary", "sangong", "procurement"}
 
 
 class Row(NamedTuple):
@@ -150,6 +151,8 @@ def table_from_grid(role: str, lines: list[Line], start: int, end: int, grid, la
         read_summary(table, paths, rows)
     elif role == "sangong":
         read_sangong(table, paths, rows)
+    elif role == "procurement":
+        read_procurement(table, paths, rows)
     else:
         system, spec = CODED[role]
         head = "".join(l for p in paths for l in p)

@@ -1,0 +1,95 @@
+"""Tables of the family that are not coded by a classification: 政府采购 (procurement).
+
+A procurement grid lists groups and items under a 合计 row: 苏州's by 采购品目大类 (货物 /
+服务 / 工程), then budget unit, then one row per item (专项名称, 经济科目, 采购品目名称,
+采购组织形式, the funding sources, 总计); 重庆's one row per 大类 (项目编号, 项目, 总计 and the
+funding sources). The rows printed deepest (their first text furthest right) are the items;
+the rows above them are their groups (a 大类 is the item's ``category``, another label its
+``unit_name``). Each item's amount is the 总计 column; the funding-source columns are listed
+in the table's notes, not stored per item.
+"""
+from __future__ import annotations
+
+import re
+
+from .coded import BLANK_CELLS, cell_amount, compact, unparsed
+from .parsed import ParsedTable
+
+AMOUNT_LABEL_RE = re.compile(r"^(总计|合计|金额|预算数|预算金额|采购金额|小计)$")
+CATEGORY_RE = re.compile(r"^(?:[A-Z]\s*)?(货物|服务|工程)(类)?$")
+FIELDS = [  # (field, label pattern)
+    ("category", r"品目大类|^采购类别$"),
+    ("spec", r"专项名称|项目名称|经济科目"),
+    ("item", r"采购品目名称|品目名称|^项目$|采购项目"),
+    ("measure", r"组织形式|采购方式"),
+    ("code", r"编号|编码|代码"),
+]
+TOTAL_RE = re.compile(r"^(合计|总计)[:：]?$")
+
+
+def read_procurement(table: ParsedTable, paths: list[tuple[str, ...]], rows) -> ParsedTable:
+    unit = table.unit or "元"
+    labels = ["".join(compact(l) for l in p) for p in paths]
+    leaves = [compact(p[-1]) if p else "" for p in paths]
+    amount_col = next((n for n, l in enumerate(leaves) if AMOUNT_LABEL_RE.match(l)), None)
+    table.header = [" / ".join(p) for p in paths]
+    table.columns = ["quantity", "amount"]
+    if amount_col is None:
+        table.notes.append("unreadable: no 总计 / 金额 column in the header")
+        return table
+    fields: dict[int, list[str]] = {}
+    for n, label in enumerate(labels):
+        if n == amount_col:
+            continue
+        for name, pattern in FIELDS:
+            if re.search(pattern, label):
+                fields.setdefault(n, []).append(name)
+                break
+    text_cols = sorted(fields)
+    others = [" / ".join(paths[n]) for n in range(len(paths)) if n != amount_col and n not in fields]
+    if others:
+        table.notes.append("columns not stored per item: " + ", ".join(others))
+    parsed = []
+    for row in rows:
+        cells = list(row.cells) + [None] * (len(paths) - len(row.cells))
+        amount, problem = cell_amount(cells[amount_col], unit)
+        texts = {n: " ".join((cells[n] or "").split()) for n in text_cols if compact(cells[n]) not in BLANK_CELLS}
+        if problem:
+            table.unparsed.append(unparsed(row, problem, "procurement"))
+            continue
+        if not texts and amount is None:
+            continue
+        first = min(texts, default=None)
+        label = texts.get(first, "")
+        if TOTAL_RE.match(compact(label)):
+            table.totals.append({"kind": "total", "label": "合计", "code": None, "name": None,
+                                 "page": row.page, "line": row.line, "values": {"amount": amount or 0}})
+            continue
+        if first is None:
+            table.unparsed.append(unparsed(row, "an amount without an item", "procurement"))
+            continue
+        parsed.append((row, first, texts, amount or 0))
+    deepest = max((first for _, first, _, _ in parsed), default=0)
+    category = unit_name = None
+    for row, first, texts, amount in parsed:
+        label = texts[first]
+        if first < deepest:
+            if CATEGORY_RE.match(compact(label)):
+                category, unit_name = CATEGORY_RE.match(compact(label)).group(1), None
+            else:
+                unit_name = label
+            table.totals.append({"kind": "group", "label": label, "code": None, "name": None,
+                                 "page": row.page, "line": row.line, "values": {"amount": amount}})
+            continue
+        record = {"kind": "item", "code": None, "name": None, "unit_name": unit_name, "category": category,
+                  "item": None, "spec": None, "measure": None, "page": row.page, "line": row.line,
+                  "values": {"quantity": None, "amount": amount}}
+        for n, text in texts.items():
+            for name in fields[n]:
+                if name == "code":
+                    continue
+                record[name] = text if record.get(name) in (None, "") else f"{record[name]} / {text}"
+        if record["item"] and CATEGORY_RE.match(compact(record["item"])) and not record["category"]:
+            record["category"] = CATEGORY_RE.match(compact(record["item"])).group(1)
+        table.rows.append(record)
+    return table
