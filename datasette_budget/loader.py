@@ -649,7 +649,7 @@ def code_rows(doc: Disclosure) -> list[tuple[str, list[dict], bool]]:
         out.append((table, [r for r in rows if r["source"] == "document"], True))
         out.append((table, [r for r in rows if r["source"] != "document"], False))
     # procurement rows point at function codes too
-    codes = {r["code"] for t in doc.tables if t.role == "procurement" for r in t.rows}
+    codes = {r["code"] for t in doc.tables if t.role == "procurement" for r in t.rows if r.get("code")}
     if codes:
         ref = classification.reference("function")
         extra = []
