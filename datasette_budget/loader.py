@@ -253,11 +253,11 @@ class Batch:
 def write_error(path: Path, db_path: str | Path, error: sqlite3.DatabaseError) -> str:
     """One sentence for a document that could not be written. A constraint its rows break is
     the reader's fault, not the user's: say what it means, not SQLite's words."""
-    if isinstance(error, sqlite3.IntegrityError):
+    if isinstance(error, sqlite3.IntegrityError) and str(error).startswith("UNIQUE constraint failed"):
         what = ("two of its tables were recognised as the same table" if "document_tables" in str(error)
                 else "two of its rows were read as the same row")
         return f"{path}: not loaded: {what}; please report the file (the other documents are loaded)"
-    return f"{path}: could not be written to {db_path} ({error})"
+    return f"{path}: could not be written to {db_path} ({error})"  # e.g. a trigger's own message
 
 
 def connect(db_path: str | Path) -> sqlite_utils.Database:
