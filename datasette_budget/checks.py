@@ -86,6 +86,7 @@ _regex = cache(re.compile)
 COMPACT_RE = re.compile(r"[“”\"\s]")
 FUNCTION_LEVELS_RE = re.compile(r"([^（）()]+?)[（(](类|款|项)[）)]")
 SPACE_RE = re.compile(r"\s")
+CARRY_PARENT_RE = re.compile(r"^[一二三四五六七八九十]*、?(上年结转|年初结转)")
 
 
 def D(value) -> Decimal:
@@ -481,8 +482,13 @@ def across_tables(out: Checks, tables: dict, doc) -> None:
         summary, income = tables["summary"], tables["income"]
         total = _summary_total(summary, "收入")
         amount, lines = _table_total(income, "total")
+        scope = "本年收入合计 = income 合计"
+        if total and "carryover" in income.columns and total["label"].startswith("本年"):
+            # the income table's 合计 includes its 上年结转 column; 本年收入合计 does not
+            amount -= _table_total(income, "carryover")[0]
+            scope = "本年收入合计 = income 合计 - 上年结转"
         if total:
-            out.add("cross.summary=income", "本年收入合计 = income 合计", amount, D(total["values"]["amount"]),
+            out.add("cross.summary=income", scope, amount, D(total["values"]["amount"]),
                     lines=lines + [total["line"]])
         for pattern, column in SUMMARY_INCOME_ITEMS:
             item = _summary_item(summary, "收入", pattern)
@@ -630,9 +636,15 @@ def appropriation_vs_funds(out: Checks, tables: dict) -> None:
         amount, where = _table_total(tables[role], "total")
         total_spent += amount
         lines += where
+        # the fund's 上年结转 (printed under 二、上年结转) is spent in the fund's table too
+        search = _regex(pattern).search
+        carry = next((r for r in summary.rows if r["side"] == "收入" and r["depth"] == 2 and r is not item
+                      and CARRY_PARENT_RE.match(r.get("parent") or "") and search(r["name"])), None)
         if item:
-            out.add("cross.appropriation_summary=fund_tables", f"{item['item']} = {role} 合计", amount,
-                    D(item["values"]["amount"]), lines=where + [item["line"]],
+            printed = D(item["values"]["amount"]) + (D(carry["values"]["amount"]) if carry else ZERO)
+            out.add("cross.appropriation_summary=fund_tables",
+                    f"{item['item']}{' + ' + carry['item'] if carry else ''} = {role} 合计", amount, printed,
+                    lines=where + [item["line"]] + ([carry["line"]] if carry else []),
                     note="printed blank in 财政拨款收支总表, read as 0" if item["values"]["amount"] is None else None)
     total = _summary_total(summary, "支出")
     if total and not missing:
