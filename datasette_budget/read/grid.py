@@ -451,24 +451,68 @@ def _runs(spans: list[tuple[float, float]]) -> list[list[float]]:
 
 
 def _clustered_boundaries(body: list[TextLine], header: list[TextLine] | None = None) -> list[float]:
-    """Column borders from positions: the runs of x the body's words cover, plus the
-    header's lowest labels over no body text (a column left blank in every row), with a
-    border in the middle of every gap."""
-    runs = _runs([(x0, x1) for line in body for _, x0, x1 in _words(line)])
+    """Column borders from positions: the runs of x the body's words cover, matched in
+    order with the header's lowest labels (those with no label below them). A label matched
+    to no run heads a column left blank in every row; a border goes in the middle of every
+    gap between columns."""
+    runs = [(a, b) for a, b in _runs([(x0, x1) for line in body for _, x0, x1 in _words(line)])]
+    leaves: list[tuple[float, float]] = []
     if header:
         words = [(x0, x1, line.top) for line in header for _, x0, x1 in _words(line)]
-        for x0, x1, top in words:
-            over_body = any(x0 < r1 and x1 > r0 for r0, r1 in runs)
-            below = any(t > top and x0 < b1 and x1 > b0 for b0, b1, t in words)
-            if not over_body and not below:
-                runs = _runs([(r[0], r[1]) for r in runs] + [(x0, x1)])
-    if not runs:
+        leaves = sorted((x0, x1) for x0, x1, top in words
+                        if not any(t > top and x0 < b1 and x1 > b0 for b0, b1, t in words))
+    spans = _align(runs, leaves)
+    if not spans:
         return []
-    borders = [runs[0][0] - 1]
-    for (a0, a1), (b0, b1) in zip(runs, runs[1:]):
-        borders.append((a1 + b0) / 2)
-    borders.append(runs[-1][1] + 1)
+    borders = [spans[0][0] - 1]
+    for (a0, a1), (b0, b1) in zip(spans, spans[1:]):
+        borders.append((a1 + b0) / 2 if a1 <= b0 else ((a0 + a1) / 2 + (b0 + b1) / 2) / 2)
+    borders.append(spans[-1][1] + 1)
     return borders
+
+
+def _align(runs: list[tuple[float, float]], leaves: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Columns from body runs and leaf labels aligned in order (least total distance between
+    centres; leaving a run or a label unmatched costs half the runs' spacing)."""
+    if not leaves:
+        return runs
+    if not runs:
+        return leaves
+    centres = [(a + b) / 2 for a, b in runs]
+    spacing = sorted(b - a for a, b in zip(centres, centres[1:]))
+    skip = (spacing[len(spacing) // 2] if spacing else 60.0) / 2
+    n, m = len(leaves), len(runs)
+    inf = float("inf")
+    cost = [[inf] * (m + 1) for _ in range(n + 1)]
+    step: list[list[str]] = [[""] * (m + 1) for _ in range(n + 1)]
+    cost[0][0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            here = cost[i][j]
+            if here == inf:
+                continue
+            if i < n and j < m:
+                d = abs((leaves[i][0] + leaves[i][1]) / 2 - centres[j])
+                if here + d < cost[i + 1][j + 1]:
+                    cost[i + 1][j + 1], step[i + 1][j + 1] = here + d, "match"
+            if i < n and here + skip < cost[i + 1][j]:
+                cost[i + 1][j], step[i + 1][j] = here + skip, "label"
+            if j < m and here + skip < cost[i][j + 1]:
+                cost[i][j + 1], step[i][j + 1] = here + skip, "run"
+    spans: list[tuple[float, float]] = []
+    i, j = n, m
+    while i or j:
+        kind = step[i][j]
+        if kind == "match":
+            i, j = i - 1, j - 1
+            spans.append((min(runs[j][0], leaves[i][0]), max(runs[j][1], leaves[i][1])))
+        elif kind == "label":
+            i -= 1
+            spans.append(leaves[i])
+        else:
+            j -= 1
+            spans.append(runs[j])
+    return sorted(spans, key=lambda s: (s[0] + s[1]) / 2)
 
 
 def _join_wrapped(body: list[TextLine]) -> list[list[TextLine]]:
@@ -508,23 +552,34 @@ def _line_cells(lines: list[TextLine], boundaries: list[float]) -> list[Cell | N
 
 def _clustered_labels(header: list[TextLine], boundaries: list[float]) -> list[tuple[str, ...]]:
     """Each header word goes to every column it covers a good part of (a group label over
-    two columns goes to both), else to the nearest column."""
+    two columns goes to both), else to the nearest column; words over the same columns on
+    consecutive lines are one label wrapped in its cell (``一般公共预`` over ``算``)."""
     ncols = len(boundaries) - 1
-    labels: list[list[str]] = [[] for _ in range(ncols)]
+    cells: list[list] = []  # [columns, text, bottom, height]
     for line in header:
+        height = max(line.bottom - line.top, 1.0)
         for text, x0, x1 in _words(line):
             width = max(x1 - x0, 1.0)
             hit = []
             for j in range(ncols):
                 a, b = boundaries[j], boundaries[j + 1]
                 overlap = min(x1, b) - max(x0, a)
-                if overlap >= 0.3 * width or overlap >= 0.6 * (b - a):
+                if overlap >= 0.5 * width or overlap >= 0.2 * (b - a):
                     hit.append(j)
             if not hit:
                 centre = (x0 + x1) / 2
                 hit = [min(range(ncols), key=lambda j: abs((boundaries[j] + boundaries[j + 1]) / 2 - centre))]
-            for j in hit:
-                labels[j].append("".join(text.split()))
+            key = tuple(hit)
+            above = next((c for c in reversed(cells) if c[0] == key), None)
+            if above is not None and line.top - above[2] <= 0.6 * height and above[2] < line.bottom:
+                above[1] += text
+                above[2] = line.bottom
+            else:
+                cells.append([key, text, line.bottom, height])
+    labels: list[list[str]] = [[] for _ in range(ncols)]
+    for columns, text, _, _ in cells:
+        for j in columns:
+            labels[j].append("".join(text.split()))
     return [tuple(l) for l in labels]
 
 
@@ -535,8 +590,12 @@ def _is_furniture(text: str) -> bool:
     return bool(PAGE_FURNITURE_RE.match("".join(text.split())))
 
 
-def grid_for_region(layout: PdfLayout, lines: list[Line], start: int, end: int) -> Grid | None:
-    """The grid of the table titled ``lines[start]`` (see the module docstring)."""
+def grid_for_region(layout: PdfLayout, lines: list[Line], start: int, end: int,
+                    rules: bool = True) -> Grid | None:
+    """The grid of the table titled ``lines[start]`` (see the module docstring).
+
+    ``rules=False`` ignores the ruling lines and clusters positions on every page (to
+    compare both readings; the corpus measure is in ``bench/grid_methods.py``)."""
     region = lines[start:end]
     if not region:
         return None
@@ -561,7 +620,7 @@ def grid_for_region(layout: PdfLayout, lines: list[Line], start: int, end: int) 
         else:
             candidates = page_lines
         page = layout.page(page_number)
-        page_grid = _ruled_page_grid(page, candidates)
+        page_grid = _ruled_page_grid(page, candidates) if rules else None
         placed = _UNRULED
         if page_grid is not None:
             placed = _read_ruled(grid, page_grid, columns, header_texts, title.number)
