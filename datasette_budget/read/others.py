@@ -3,8 +3,8 @@
 A procurement grid lists groups and items under a 合计 row: 苏州's by 采购品目大类 (货物 /
 服务 / 工程), then budget unit, then one row per item (专项名称, 经济科目, 采购品目名称,
 采购组织形式, the funding sources, 总计); 重庆's one row per 大类 (项目编号, 项目, 总计 and the
-funding sources). The rows printed deepest (their first text furthest right) are the items;
-the rows above them are their groups (a 大类 is the item's ``category``, another label its
+funding sources). A row with a label in the first column alone is a group; the rows with
+text in the other columns are the items, and the groups above an item (a 大类 is the item's ``category``, another label its
 ``unit_name``). Each item's amount is the 总计 column; the funding-source columns are listed
 in the table's notes, not stored per item.
 """
@@ -69,11 +69,12 @@ def read_procurement(table: ParsedTable, paths: list[tuple[str, ...]], rows) -> 
             table.unparsed.append(unparsed(row, "an amount without an item", "procurement"))
             continue
         parsed.append((row, first, texts, amount or 0))
-    deepest = max((first for _, first, _, _ in parsed), default=0)
+    first_column = text_cols[0] if text_cols else None
     category = unit_name = None
     for row, first, texts, amount in parsed:
         label = texts[first]
-        if first < deepest:
+        if set(texts) == {first_column} and len(text_cols) > 1:
+            # a label in the first column alone: a group (a 大类, or a unit) of the items below
             if CATEGORY_RE.match(compact(label)):
                 category, unit_name = CATEGORY_RE.match(compact(label)).group(1), None
             else:
