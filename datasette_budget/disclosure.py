@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import narrative, performance
 from .documents import DocumentError, SourceDocument, read_document
-from .read.interpret import GRID_ROLES, table_from_grid
+from .read.interpret import GRID_ROLES, evaluation_from_grid, table_from_grid
 from .read.identity import identify, slug_for
 from .read.recognise import read_or_unreadable
 from .tables import PERFORMANCE_ROLES, ParsedTable, find_tables, table_parser
@@ -143,6 +143,16 @@ def read_disclosure(path: Path, extractor: str = "auto", identity: dict | None =
     targets = performance.parse_performance(lines[perf_start:]) if perf_start is not None else {
         "targets": [], "indicators": [], "unparsed": []
     }
+    for role, s, e in regions:
+        # a 部门整体绩效自评表: its money and cost indicators, read from its grid
+        grid = _grid(layout, lines, role, s, e) if role == "performance_evaluation" else None
+        if grid is not None:
+            table, fields = evaluation_from_grid(lines, s, e, grid)
+            tables.append(table)
+            if fields:
+                targets.setdefault("targets", []).append({
+                    "kind": "evaluation", "name": table.title, "title": table.title, "page": table.page,
+                    "first_line": table.first_line, "last_line": table.last_line, "fields": fields})
     unparsed_lines = [u for t in tables for u in t.unparsed] + list(targets.get("unparsed", []))
     warnings = list(source.warnings)
     found = {t.role for t in tables}

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from ..documents import Line
 from .coded import compact, read_coded
-from .others import read_procurement
+from .others import read_evaluation, read_procurement
 from .parsed import ParsedTable
 from .sangong import read_sangong
 from .summary import read_summary
@@ -33,7 +33,7 @@ CODED = {
     "basic_expenditure": ("economic", "basic"),
 }
 # the roles this module reads; the others keep the text reader
-GRID_ROLES = set(CODED) | {"summary", "appropriation_summary", "sangong", "procurement"}
+GRID_ROLES = set(CODED) | {"summary", "appropriation_summary", "sangong", "procurement", "performance_evaluation"}
 
 
 class Row(NamedTuple):
@@ -182,3 +182,11 @@ def table_from_grid(role: str, lines: list[Line], start: int, end: int, grid, la
 
 def _unparsed(line: Line, reason: str, role: str) -> dict:
     return {"page": line.page, "line": line.number, "text": line.text, "reason": reason, "table_role": role}
+
+
+def evaluation_from_grid(lines: list[Line], start: int, end: int, grid) -> tuple[ParsedTable, dict]:
+    """A 部门整体绩效自评表 and the fields of its target (see :func:`others.read_evaluation`)."""
+    stop = max(grid.end_index, start + 1)
+    table = ParsedTable(role="performance_evaluation", title=compact(lines[start].text), first_line=lines[start].number,
+                        last_line=lines[stop - 1].number, page=lines[start].page)
+    return read_evaluation(table, grid_rows(grid))

@@ -94,3 +94,77 @@ def read_procurement(table: ParsedTable, paths: list[tuple[str, ...]], rows) -> 
             record["category"] = CATEGORY_RE.match(compact(record["item"])).group(1)
         table.rows.append(record)
     return table
+
+
+# 部门整体绩效自评表 (a 决算-phase form): 预算安排 / 拨付情况 / 结余情况 by numbered column
+EVALUATION_COLUMNS = [  # (field, pattern on the column's label), tried in order
+    ("budget_total", r"^小计③|③=①\+②"),
+    ("budget_initial", r"①$|预算安排金额.*①"),
+    ("budget_adjustment", r"调整金额②"),
+    ("paid", r"拨付金额④"),
+    ("balance", r"结余金额⑥"),
+]
+ACTUAL_INDICATORS = [("basic_actual", r"基本经费投入成本"), ("project_actual", r"项目经费投入成本")]
+WAN_RE = re.compile(r"\d万元")
+
+
+def read_evaluation(table: ParsedTable, rows) -> tuple[ParsedTable, dict]:
+    """The money of a 部门整体绩效自评表 and its cost indicators' actual values.
+
+    Its grid has no header band of its own (the form's rows are its labels), so the row
+    whose cells carry ①, ②, ③ … names the columns. The form prints no unit line; the unit
+    is read from the indicators' target values (``≤3843.67万元``), and the table says so."""
+    columns: dict[str, int] = {}
+    actual_col = None
+    fields: dict = {}
+    unit = None
+    for row in rows:
+        texts = [compact(c) for c in row.cells]
+        if any("①" in t for t in texts) and not columns:
+            for n, t in enumerate(texts):
+                if "率" in t or "%" in t:
+                    continue
+                field = next((f for f, p in EVALUATION_COLUMNS if re.search(p, t)), None)
+                if field and field not in columns:
+                    columns[field] = n
+            continue
+        if "实际完成值" in texts:
+            actual_col = texts.index("实际完成值")
+            continue
+        if any(WAN_RE.search(t) for t in texts):
+            unit = unit or "万元"
+    table.unit = unit
+    if unit is None:
+        table.notes.append("unreadable: the form prints no unit, and no indicator gives one")
+        return table, fields
+    table.notes.append("unit 万元 read from the indicators' target values (the form prints no unit line)")
+    for row in rows:
+        texts = [compact(c) for c in row.cells]
+        if columns and any(t in ("合计", "财政资金小计", "其他资金小计") or re.match(r"^[①②③]\S*财政资金$", t)
+                           for t in texts):
+            name = next(t for t in texts if t in ("合计", "财政资金小计", "其他资金小计")
+                        or re.match(r"^[①②③]\S*财政资金$", t))
+            values = {}
+            for field, n in columns.items():
+                value, problem = cell_amount(row.cells[n] if n < len(row.cells) else None, unit)
+                if problem:
+                    table.unparsed.append(unparsed(row, problem, table.role))
+                    break
+                values[field] = value
+            else:
+                table.rows.append({"kind": "item", "code": None, "name": name, "page": row.page,
+                                   "line": row.line, "values": values})
+                if name == "合计":
+                    fields.update({k: v for k, v in values.items() if v is not None})
+            continue
+        for field, pattern in ACTUAL_INDICATORS:
+            if actual_col is not None and any(re.search(pattern, t) for t in texts):
+                value, problem = cell_amount(row.cells[actual_col], unit)
+                if problem:
+                    table.unparsed.append(unparsed(row, problem, table.role))
+                elif value is not None:
+                    fields[field] = value
+    if fields:
+        fields["unit"] = unit
+    table.columns = [f for f, _ in EVALUATION_COLUMNS if f in columns]
+    return table, fields
