@@ -414,10 +414,15 @@ def refuse_conflict_unopened(db_path: str | Path, prepared: Prepared, replace: b
     writing (which changes the file even when nothing is written)."""
     if not Path(db_path).is_file():
         return
-    conn = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True, timeout=60)
+    try:
+        conn = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True, timeout=60)
+    except sqlite3.DatabaseError:
+        return  # the write's own check still refuses it
     try:
         if conn.execute("select 1 from sqlite_master where type = 'table' and name = 'documents'").fetchone():
             previous_load(conn, prepared, replace)
+    except sqlite3.DatabaseError:
+        pass  # not readable read-only (another writer's log, say): the write's own check still refuses it
     finally:
         conn.close()
     prepared.previous = None  # set again by the write
