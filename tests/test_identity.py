@@ -275,6 +275,20 @@ def test_a_manifest_overrides_what_was_detected(tmp_path):
     ]
 
 
+def test_a_manifest_reaches_documents_read_in_worker_processes(tmp_path):
+    folder = tmp_path / "family"
+    folder.mkdir()
+    for name in ("郑州市民政局", "郑州市财政局", "郑州市审计局"):
+        (folder / f"{name}.txt").write_text(department_copy(name), encoding="utf-8")
+    manifest = _manifest(tmp_path, "file,phase,source_url\n郑州市财政局.txt,决算,https://example.org/caizheng\n")
+    db_path = tmp_path / "b.db"
+    result = load(db_path, folder, extra=["--jobs", "2", "--manifest", str(manifest)])
+    assert result.exit_code == 0, result.output
+    assert _query(db_path, "select slug, source_url from documents order by slug") == sorted([
+        ("郑州市民政局-2021-部门预算", None), ("郑州市财政局-2021-部门决算", "https://example.org/caizheng"),
+        ("郑州市审计局-2021-部门预算", None)])
+
+
 def test_a_document_without_a_department_names_the_missing_field_and_the_manifest(tmp_path):
     # the seed with its department's name removed everywhere it is printed
     nameless = tmp_path / "nameless.txt"
