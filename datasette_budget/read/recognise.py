@@ -71,6 +71,8 @@ from .parsed import ParsedTable
 UNIT_RE = re.compile(r"单位\s*[:：]\s*(万元|元)")
 # The unit line as recognition sees it: also 单位：万 wrapped before its 元 (长春 预算表5)
 UNIT_NEARBY_RE = re.compile(r"单位\s*[:：]\s*(?:万元|元|万(?=\s|$))")
+# The heading of the tables' part of a disclosure, not a table: 2026年度部门预算表, …2024年度部门决算表
+PART_TITLE_RE = re.compile(r"^(第[一二三四五六七八九十]+部分)?(\d{4}\s*年度?)?\S{0,30}?(部门|单位)(综合)?(预算|决算)(公开)?表$")
 CJK_RE = re.compile(r"[\u4e00-\u9fff]{2}")
 # A table of contents entry or a list item naming a table: 1. …表, 五、…表, （十一）…表
 LIST_ITEM_RE = re.compile(r"^(\d+[.．、]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])")
@@ -85,7 +87,7 @@ WRAPPED_TAIL = 12
 
 __all__ = [
     "PERFORMANCE_ROLES", "ROLE_TITLES", "UNIT_RE", "compact", "find_tables", "read_or_unreadable",
-    "role_of_title", "split_title", "table_unit", "unreadable_after", "unreadable_table",
+    "role_of_title", "split_title", "table_unit", "unknown_tables", "unreadable_after", "unreadable_table",
 ]
 
 
@@ -138,6 +140,8 @@ def _title_text(text: str) -> str | None:
         return None
     if LIST_ITEM_RE.match(t):
         return None  # a table of contents entry or a list item naming a table
+    if _is_number_line(t):
+        return None  # 公开 01 表: only the number of the title below
     return t + qualifiers
 
 
@@ -252,6 +256,22 @@ def find_tables(lines: list[Line]) -> list[tuple[str, int, int]]:
             continue
         regions.append([role, index, end, number, title])
     return [(role, start, end) for role, start, end, _, _ in regions]
+
+
+def unknown_tables(lines: list[Line]) -> list[tuple[int | None, int, str]]:
+    """(page, line number, title) of each table whose title the vocabulary does not know: a
+    title-like line with a unit line below it, but the headings of a part (2026年度部门预算表).
+    Its rows are read by no reader; say so rather than drop them in silence."""
+    out = []
+    for i, line in enumerate(lines):
+        if "表" not in line.text:
+            continue
+        title = _title_text(line.text)
+        if title is None or _role(title) is not None or PART_TITLE_RE.search(title):
+            continue
+        if _has_unit_line(lines, i) and _wrapped_title(lines, i) is None:
+            out.append((line.page, line.number, title))
+    return out
 
 
 def _untitled(lines: list[Line], titles: list, found: set[str]) -> list:
