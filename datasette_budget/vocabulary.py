@@ -60,9 +60,9 @@ ROLE_TITLES: list[tuple[str, re.Pattern]] = [
         ("basic_expenditure", r"一般公共预算(财政拨款)?基本支出.*表"),
         ("department_basic_expenditure", r"部门预算基本支出(预算)?表"),
         ("sangong", r"三公.*表"),  # before running_cost: “三公”经费和机关运行经费预算表
-        ("running_cost", r"机关运行经费(支出)?(预算)?表"),
-        ("fund_expenditure", r"政府性基金预算.*支出.*表"),
-        ("capital_expenditure", r"国有资本经营预算.*支出.*表"),
+        ("running_cost", r"机关运行经费(支出)?(预算|决算)?表"),
+        ("fund_expenditure", r"政府性基金(预算)?.*支出.*表"),
+        ("capital_expenditure", r"国有资本经营(预算)?.*支出.*表"),
         ("procurement", r"政府采购.*表"),
         ("economic_expenditure", r"一般公共预算(财政拨款)?支出经济分类(情况|预算)?表"),
         ("gpb_expenditure", r"一般公共预算(财政)?(拨款)?支出.*表"),

@@ -121,6 +121,14 @@ TITLES = [
     ("预算01表 收支总表", "summary"),
     ("公开07表 一般公共预算支出表", "gpb_expenditure"),
     ("单位预算表10 2026年预算单位财政拨款项目支出预算表", "project_expenditure"),
+    # 部门综合预算… (the form) and the 决算 template's titles
+    ("部门综合预算收支总表", "summary"),
+    ("部门综合预算一般公共预算支出明细表（按功能分类科目）", "gpb_expenditure"),
+    ("部门综合预算一般公共预算基本支出明细表（按经济分类科目）", "basic_expenditure"),
+    ("部门综合预算政府性基金支出表", "fund_expenditure"),
+    ("一般公共预算基本支出表（按经济分类）", "basic_expenditure"),
+    ("一般公共预算财政拨款项目支出决算表", "project_expenditure"),
+    ("机关运行经费支出决算表", "running_cost"),
     # not titles: numbers alone, table-of-contents entries, list items, section headings
     ("表一", None),
     ("公开 01 表", None),
