@@ -218,7 +218,7 @@ def _pdfium_pages(path: Path, paths: bool) -> list[PageContent]:
                     x1, bottom = to_display(box.right, box.bottom)
                     append(Char(text, min(x0, x1), max(x0, x1), min(top, bottom), max(top, bottom)))
             textpage.close()
-            boxes = _pdfium_path_boxes(page.raw, to_display) if paths else []
+            boxes = _pdfium_path_boxes(page.raw, to_display, rotation == 0) if paths else []
             page.close()
             pages.append(PageContent(chars, boxes))
     except pdfium.PdfiumError as exc:
@@ -228,7 +228,7 @@ def _pdfium_pages(path: Path, paths: bool) -> list[PageContent]:
     return pages
 
 
-def _pdfium_path_boxes(page, to_display) -> list[tuple[float, float, float, float]]:
+def _pdfium_path_boxes(page, to_display, rotation0: bool = False) -> list[tuple[float, float, float, float]]:
     """Boxes of a page's path objects, in display space. Tables draw their borders as
     path objects: lines, thin rectangles, or one (filled) rectangle per cell.
 
@@ -249,6 +249,9 @@ def _pdfium_path_boxes(page, to_display) -> list[tuple[float, float, float, floa
             kind = get_type(obj)
             if kind == path_type:
                 if not get_bounds(obj, left, bottom, right, top):
+                    continue
+                if matrix is None and rotation0:
+                    boxes.append((left.value, -top.value, right.value, -bottom.value))
                     continue
                 corners = [(left.value, bottom.value), (right.value, top.value)]
                 if matrix is not None:

@@ -167,13 +167,13 @@ def _join_chars(chars: list[Char]) -> str:
 
 
 def _cell(pieces: list[tuple[TextLine, list[Char]]]) -> Cell | None:
-    """A cell from the characters it holds on each line (lines top to bottom)."""
+    """A cell from the characters it holds on each line (lines top to bottom, each line's
+    characters left to right)."""
     texts = []
     first = None
     x0 = top = float("inf")
     x1 = bottom = float("-inf")
     for line, chars in pieces:
-        chars.sort(key=lambda c: c.x0)
         text = _join_chars(chars)
         if not text:
             continue
@@ -197,6 +197,7 @@ class _Band:
     bottom: float
     lines: dict[int, TextLine] = field(default_factory=dict)  # number -> line
     chars: list[tuple[TextLine, Char]] = field(default_factory=list)
+    words: list[str] | None = None  # _band_cell_texts, once
 
     def texts(self) -> list[str]:
         return [_join_chars(sorted((c for l, c in self.chars if l.number == n), key=lambda c: c.x0))
@@ -212,7 +213,7 @@ class _PageGrid:
     x1: float
     bands: list[_Band]
     boundaries: list[float]  # x of column borders, left to right
-    vertical: list[Rule]
+    vertical: "_Verticals"
     horizontal: list[Rule]
     inside: set[int]  # numbers of lines in the grid
 
@@ -277,15 +278,36 @@ def _ruled_page_grid(page: PageLayout, lines: list[TextLine]) -> _PageGrid | Non
         if not numbers & wanted:
             continue
         return _PageGrid(page.number, top, bottom, x0, x1, [b for b in bands if b.chars],
-                         xs, rules, horizontal, numbers)
+                         xs, _Verticals(rules), horizontal, numbers)
     return None
 
 
-def _crosses(rules: list[Rule], x: float, top: float, bottom: float) -> bool:
-    """A vertical rule at ``x`` covers the band from ``top`` to ``bottom``."""
-    height = bottom - top
-    return any(abs(r.at - x) <= EDGE and r.start <= top + max(EDGE, height * 0.3)
-               and r.end >= bottom - max(EDGE, height * 0.3) for r in rules)
+class _Verticals:
+    """A grid's vertical rules by x, to ask quickly whether one crosses a band."""
+
+    def __init__(self, rules: list[Rule]):
+        self.xs: list[float] = []
+        self.spans: list[list[tuple[float, float]]] = []
+        for rule in sorted(rules):
+            if self.xs and rule.at - self.xs[-1] <= EDGE:
+                self.spans[-1].append((rule.start, rule.end))
+            else:
+                self.xs.append(rule.at)
+                self.spans.append([(rule.start, rule.end)])
+
+    def crosses(self, x: float, top: float, bottom: float) -> bool:
+        """A vertical rule at ``x`` covers the band from ``top`` to ``bottom``."""
+        slack = max(EDGE, (bottom - top) * 0.3)
+        i = bisect_right(self.xs, x)
+        for k in (i - 1, i):
+            if 0 <= k < len(self.xs) and abs(self.xs[k] - x) <= EDGE:
+                if any(start <= top + slack and end >= bottom - slack for start, end in self.spans[k]):
+                    return True
+        return False
+
+
+def _crosses(rules: _Verticals, x: float, top: float, bottom: float) -> bool:
+    return rules.crosses(x, top, bottom)
 
 
 def _separated(horizontal: list[Rule], y: float, x: float, band_edges: set[float]) -> bool:
@@ -310,24 +332,36 @@ def _leaf_boundaries(grid: _PageGrid, header: list[_Band], body: list[_Band]) ->
     return kept
 
 
-def _band_cells(band: _Band, boundaries: list[float], vertical: list[Rule] | None = None) -> list[Cell | None]:
+def _band_cells(band: _Band, boundaries: list[float], vertical: _Verticals | None = None) -> list[Cell | None]:
     """The band's cells, one per column. With ``vertical`` (a ruled grid), a cell the grid
-    merges over several columns (no rule between them in this band) goes to the leftmost."""
-    pieces: list[dict[int, tuple[TextLine, list[Char]]]] = [dict() for _ in boundaries[:-1]]
-    owner = list(range(len(boundaries) - 1))
+    merges over several columns (no rule between them in this band) goes to the leftmost.
+
+    ``band.chars`` holds each line's characters left to right, lines top to bottom, so one
+    walk along the borders places them."""
+    ncols = len(boundaries) - 1
+    owner = list(range(ncols))
     if vertical is not None:
-        for j in range(1, len(owner)):
-            if not _crosses(vertical, boundaries[j], band.top, band.bottom):
+        for j in range(1, ncols):
+            if not vertical.crosses(boundaries[j], band.top, band.bottom):
                 owner[j] = owner[j - 1]
+    pieces: list[list[tuple[TextLine, list[Char]]]] = [[] for _ in range(ncols)]
+    current = None
+    j = 0
+    inner = boundaries[1:-1]
     for line, char in band.chars:
+        if line is not current:
+            current, j = line, 0
+            last = [None] * ncols  # the piece of this line in each column
         cx = (char.x0 + char.x1) / 2
-        j = owner[min(max(bisect_right(boundaries, cx) - 1, 0), len(boundaries) - 2)]
-        entry = pieces[j].get(line.number)
-        if entry is None:
-            pieces[j][line.number] = (line, [char])
-        else:
-            entry[1].append(char)
-    return [_cell([p[n] for n in sorted(p, key=lambda n: p[n][0].top)]) if p else None for p in pieces]
+        while j < len(inner) and cx >= inner[j]:
+            j += 1
+        k = owner[j]
+        piece = last[k]
+        if piece is None:
+            piece = last[k] = (line, [])
+            pieces[k].append(piece)
+        piece[1].append(char)
+    return [_cell(p) if p else None for p in pieces]
 
 
 FULL_AMOUNT_RE = re.compile(r"^-?(?:\d[\d,]*\.\d+|\d{1,3}(?:,\d{3})+|\d{3,})$")
@@ -339,10 +373,13 @@ def _rows_of_band(band: _Band, boundaries: list[float]) -> list[_Band]:
     line is a row. (A wrapped amount leaves a fragment, ``1682.7`` over ``6``.)"""
     if len(band.lines) < 2:
         return [band]
+    by_line: dict[int, list[tuple[TextLine, Char]]] = {}
+    for line, char in band.chars:
+        by_line.setdefault(line.number, []).append((line, char))
     seen: dict[int, set[int]] = {}
-    for number in band.lines:
+    for number, pairs in by_line.items():
         line = band.lines[number]
-        chars = sorted((c for l, c in band.chars if l.number == number), key=lambda c: c.x0)
+        chars = sorted((c for _, c in pairs), key=lambda c: c.x0)
         for text, x0, x1 in _words(TextLine(number, line.page, "", tuple(chars), line.top, line.bottom)):
             if FULL_AMOUNT_RE.match(text):
                 j = bisect_right(boundaries, (x0 + x1) / 2)
@@ -350,9 +387,9 @@ def _rows_of_band(band: _Band, boundaries: list[float]) -> list[_Band]:
     if not any(len(numbers) > 1 for numbers in seen.values()):
         return [band]
     parts = []
-    for number in sorted(band.lines, key=lambda n: band.lines[n].top):
+    for number in sorted(by_line, key=lambda n: band.lines[n].top):
         line = band.lines[number]
-        parts.append(_Band(line.top, line.bottom, {number: line}, [(l, c) for l, c in band.chars if l.number == number]))
+        parts.append(_Band(line.top, line.bottom, {number: line}, by_line[number]))
     return parts
 
 
@@ -721,11 +758,17 @@ def _read_ruled(grid: Grid, page_grid: _PageGrid, columns: list[float] | None,
 
 def _band_cell_texts(band: _Band) -> list[str]:
     """The texts of a band's pieces split at word gaps (enough to tell header from body)."""
+    if band.words is not None:
+        return band.words
+    by_line: dict[int, list[Char]] = {}
+    for line, char in band.chars:
+        by_line.setdefault(line.number, []).append(char)
     out = []
-    for n in sorted(band.lines):
+    for n in sorted(by_line):
         line = band.lines[n]
-        chars = sorted((c for l, c in band.chars if l.number == n), key=lambda c: c.x0)
+        chars = sorted(by_line[n], key=lambda c: c.x0)
         out += [w for w, _, _ in _words(TextLine(n, line.page, "", tuple(chars), line.top, line.bottom))]
+    band.words = out
     return out
 
 
