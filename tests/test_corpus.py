@@ -13,6 +13,7 @@ import importlib.util
 import os
 import re
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -163,9 +164,16 @@ def test_contradictions_are_exactly_the_failed_identities(corpus_db):
         if document["file"] in keyed:
             continue
         slug = _slug(corpus_db, document["file"])
-        for rule, scope in db.execute(
-                "select rule, scope from checks where document = ? and status = 'fail' and rule in ({}) "
-                "order by rule, scope".format(", ".join("?" * len(IDENTITY_RULES))), [slug, *IDENTITY_RULES]):
-            failed.append((document["file"], rule, scope))
-    listed = [(c["document"], c["rule"], c["scope"]) for c in _rows(CONTRADICTIONS)]
+        for rule, scope, expected, actual in db.execute(
+                "select rule, scope, expected, actual from checks where document = ? and status = 'fail' "
+                "and rule in ({}) order by rule, scope".format(", ".join("?" * len(IDENTITY_RULES))),
+                [slug, *IDENTITY_RULES]):
+            failed.append((document["file"], rule, scope, _yuan(expected), _yuan(actual)))
+    # the list gives the printed figure and the sum of the printed parts in the table's unit
+    listed = [(c["document"], c["rule"], c["scope"], _yuan(c["printed"], c["unit"]),
+               _yuan(c["sum_of_printed_parts"], c["unit"])) for c in _rows(CONTRADICTIONS)]
     assert sorted(failed) == sorted(listed)
+
+
+def _yuan(value, unit: str = "元") -> Decimal:
+    return (Decimal(str(value)) * (10000 if unit == "万元" else 1)).quantize(Decimal("0.01"))
