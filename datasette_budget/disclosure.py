@@ -12,7 +12,7 @@ from . import narrative, performance
 from .documents import DocumentError, SourceDocument, read_document
 from .read.interpret import GRID_ROLES, evaluation_from_grid, table_from_grid
 from .read.identity import identify, slug_for
-from .read.recognise import read_or_unreadable, unknown_tables
+from .read.recognise import one_table_per_role, read_or_unreadable, unknown_tables
 from .tables import PERFORMANCE_ROLES, ParsedTable, find_tables, table_parser
 
 # Tables every template of the family has; a missing one is a warning, not an error.
@@ -153,8 +153,9 @@ def read_disclosure(path: Path, extractor: str = "auto", identity: dict | None =
                 targets.setdefault("targets", []).append({
                     "kind": "evaluation", "name": table.title, "title": table.title, "page": table.page,
                     "first_line": table.first_line, "last_line": table.last_line, "fields": fields})
+    tables, repeated = one_table_per_role(tables)  # document_tables holds one table per role
     unparsed_lines = [u for t in tables for u in t.unparsed] + list(targets.get("unparsed", []))
-    warnings = list(source.warnings)
+    warnings = list(source.warnings) + [f"{path.name}: {w}" for w in repeated]
     for page, number, title in unknown_tables(lines):  # read by no reader: said, not dropped in silence
         warnings.append(f"{path.name}: page {page}, line {number}: a table titled {title} that the loader does not "
                         "know; its rows are not read")

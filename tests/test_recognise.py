@@ -342,17 +342,31 @@ def test_a_table_the_vocabulary_does_not_know_ends_the_table_before_and_is_repor
                for w in entry["warnings"])
 
 
-def test_two_tables_read_as_one_role_give_a_sentence_not_a_sqlite_error(tmp_path):
+def test_a_second_table_of_one_role_is_said_and_the_document_loads(tmp_path):
     # a second 三公 table under another header: two tables, one role
     doc = tmp_path / "two-sangong-tables.txt"
     doc.write_text(seed_with(" 郑州市信访局一般公共预算“三公”经费支出情况表\n单位：元\n单位名称 合计 因公出国（境）费用\n"
                              "合 计 228,000\n"), encoding="utf-8")
     db_path = tmp_path / "budget.db"
-    report = load_paths(db_path, [doc, SEED])
-    (failed,) = report["failed"]
-    assert failed["error"].startswith(f"{doc}: not loaded: two of its tables were recognised as the same table")
-    assert "UNIQUE" not in failed["error"] and "constraint" not in failed["error"]
-    assert [e["file"] for e in report["loaded"]] == [str(SEED)]
+    report = load_paths(db_path, [doc])
+    assert report["failed"] == []
+    (entry,) = report["loaded"]
+    assert any("a second sangong table" in w and "only the first, on page 17, is loaded" in w for w in entry["warnings"])
+    db = sqlite3.connect(db_path)
+    assert db.execute("select page, status from document_tables where role = 'sangong'").fetchall() == [(17, "loaded")]
+
+
+def test_a_constraint_a_document_breaks_is_one_sentence_naming_the_file(tmp_path):
+    from datasette_budget.loader import write_error
+
+    db = sqlite3.connect(tmp_path / "budget.db")
+    db.execute("create table document_tables (document text, role text, primary key (document, role))")
+    db.execute("insert into document_tables values ('d', 'sangong')")
+    with pytest.raises(sqlite3.IntegrityError) as raised:
+        db.execute("insert into document_tables values ('d', 'sangong')")
+    message = write_error(Path("budget.pdf"), tmp_path / "budget.db", raised.value)
+    assert message == ("budget.pdf: not loaded: two of its tables were recognised as the same table; "
+                       "please report the file (the other documents are loaded)")
 
 
 # -- the corpus: regions of real PDFs -----------------------------------------------------

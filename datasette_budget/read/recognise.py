@@ -86,7 +86,7 @@ UNTITLED_HEADER_LINES = 8
 WRAPPED_TAIL = 12
 
 __all__ = [
-    "PERFORMANCE_ROLES", "ROLE_TITLES", "UNIT_RE", "compact", "find_tables", "read_or_unreadable",
+    "PERFORMANCE_ROLES", "ROLE_TITLES", "UNIT_RE", "compact", "find_tables", "one_table_per_role", "read_or_unreadable",
     "role_of_title", "split_title", "table_unit", "unknown_tables", "unreadable_after", "unreadable_table",
 ]
 
@@ -362,6 +362,22 @@ def table_unit(region: list[Line]) -> str | None:
             if any(compact(l.text) == "元" for l in region[n + 1 : n + 4]):
                 return "万元"
     return None
+
+
+def one_table_per_role(tables: list[ParsedTable]) -> tuple[list[ParsedTable], list[str]]:
+    """The tables, the first of each role only, and a sentence for each later one: a document
+    has one table of a role (document_tables is keyed on it), and one printed twice under
+    different headers is said, not loaded twice nor lost with the whole document."""
+    kept: dict[str, ParsedTable] = {}
+    said = []
+    for table in tables:
+        first = kept.get(table.role)
+        if first is None:
+            kept[table.role] = table
+            continue
+        said.append(f"page {table.page}, line {table.first_line}: a second {table.role} table ({table.title or 'untitled'}, "
+                    f"lines {table.first_line}–{table.last_line}); only the first, on page {first.page}, is loaded")
+    return [t for t in tables if kept.get(t.role) is t], said
 
 
 def unreadable_table(role: str, region: list[Line], reason: str) -> ParsedTable:
