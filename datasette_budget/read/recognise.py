@@ -76,6 +76,8 @@ PART_TITLE_RE = re.compile(r"^(第[一二三四五六七八九十]+部分)?(\d{4
 CJK_RE = re.compile(r"[\u4e00-\u9fff]{2}")
 # A table of contents entry or a list item naming a table: 1. …表, 五、…表, （十一）…表
 LIST_ITEM_RE = re.compile(r"^(\d+[.．、]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])")
+# One of these is in every heading END_HEADING_RE matches
+END_HEADING_WORDS_RE = re.compile("部分|说明|名词|绩效")
 # How far below its title a table prints its unit line, and how much of its header is
 # compared to tell a repeated title (a continuation) from a new table with the same title
 UNIT_WINDOW = 6
@@ -124,13 +126,7 @@ def role_of_title(text: str) -> str | None:
     """
     if "表" not in text:
         return None  # most lines: no need to look further
-    title = _title_text(text)
-    if title is None:
-        return None
-    for role, pattern in ROLE_TITLES:
-        if pattern.search(title):
-            return role
-    return None
+    return _role(_title_text(text))
 
 
 def _title_text(text: str) -> str | None:
@@ -154,8 +150,8 @@ def _role(title: str | None) -> str | None:
 def _wrapped_title(lines: list[Line], i: int) -> str | None:
     """A title wrapped over two lines (…部门预算经济分类 / 预算表): the joined title, when only
     the two lines together name a table."""
-    if i + 1 >= len(lines):
-        return None
+    if i + 1 >= len(lines) or "表" not in lines[i + 1].text:
+        return None  # most lines
     first, second = compact(lines[i].text), compact(lines[i + 1].text)
     if not first or first.endswith("表") or not second.endswith("表") or len(second) > WRAPPED_TAIL:
         return None
@@ -203,6 +199,8 @@ def _header(lines: list[Line], start: int, end: int) -> tuple[str, ...]:
 
 def _is_end_heading(text: str) -> bool:
     """A heading that is no table: 第三部分 …, 其他相关情况说明, 名词解释, 绩效目标表及说明."""
+    if not END_HEADING_WORDS_RE.search(text):
+        return False  # most lines: the heading regex need not look
     t = compact(text)
     return len(t) <= 40 and bool(END_HEADING_RE.match(t))
 
