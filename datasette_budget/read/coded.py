@@ -65,6 +65,13 @@ def compact(text: str | None) -> str:
     return "".join((text or "").split())
 
 
+def is_column_numbers(texts: list[str]) -> bool:
+    """``** | ** | 1 | 2 | 3``: the row numbering the columns, printed under the header (also
+    alone at the top of a continuation page)."""
+    return bool(texts) and any(t == "**" or t in ("栏次", "行次") for t in texts) and all(
+        t in ("**", "栏次", "行次", "甲", "乙", "丙") or t.isdigit() and len(t) <= 2 for t in texts)
+
+
 def cell_amount(text: str | None, unit: str) -> tuple[int | float | None, str | None]:
     """(元, problem) of one cell: a blank cell is ``(None, None)``; a cell that is not a
     plain number is ``(None, reason)``. Commas are only separators inside a cell."""
@@ -277,6 +284,8 @@ def _read_block(table: ParsedTable, system: str, paths: list[tuple[str, ...]], r
         texts = [compact(c) for c in cells if compact(c)]
         if texts and all(t in labels for t in texts):
             continue  # the header printed again on a continuation page
+        if is_column_numbers(texts):
+            continue  # the column-number row under the header: ** ** 1 2 3
         if parts:
             joined = "".join(parts.get(i, "") for i in range(3))
             if TOTAL_ROW_RE.match(joined):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from .coded import BLANK_CELLS, cell_amount, compact, panel_of, unparsed
+from .coded import BLANK_CELLS, cell_amount, compact, is_column_numbers, panel_of, unparsed
 from .parsed import ParsedTable
 from ..vocabulary import NAME_LABEL_RE, ROW_NUMBER_LABEL_RE, YEAR_LABEL_RE
 
@@ -96,13 +96,14 @@ def read_sangong(table: ParsedTable, paths: list[tuple[str, ...]], rows) -> Pars
     table.header = [" / ".join(p) for p in paths]
     table.columns = ["amount"]
     horizontal = sum(1 for i in items if i) >= 2
+    labels = {compact(l) for p in paths for l in p if compact(l)}
     for row in rows:
         cells = list(row.cells) + [None] * (len(paths) - len(row.cells))
         texts = [compact(c) for c in cells if compact(c) not in BLANK_CELLS]
         if not texts:
             continue
-        if all(t == "**" or t.isdigit() and int(t) <= len(paths) + 1 for t in texts) and len(texts) > 1:
-            continue  # the column-number row: ** ** 1 2 3
+        if is_column_numbers(texts) or all(t in labels for t in texts):
+            continue  # the column-number row (** ** 1 2 3), or the header printed again
         if horizontal:
             _horizontal_row(table, row, cells, items, panels, is_name, unit)
         else:

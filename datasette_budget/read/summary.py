@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 
 from ..classification import reference
-from .coded import BLANK_CELLS, cell_amount, compact, unparsed
+from .coded import BLANK_CELLS, cell_amount, compact, is_column_numbers, unparsed
 from .parsed import ParsedTable
 
 NUMERALS = "一二三四五六七八九十"
@@ -71,10 +71,14 @@ def read_summary(table: ParsedTable, paths: list[tuple[str, ...]], rows) -> Pars
     classes = _class_names()
     state = {side: {"parent": None, "carry": None, "marked": False, "classes": set(), "section": None}
              for side in ("收入", "支出")}
+    labels = {compact(l) for p in paths for l in p if compact(l)}
     for row in rows:
         cells = list(row.cells) + [None] * (len(paths) - len(row.cells))
         if not panels:
             break
+        texts = [compact(c) for c in cells if compact(c)]
+        if texts and all(t in labels for t in texts) or is_column_numbers(texts):
+            continue  # the header printed again on a continuation page
         for side, name_col, amount_cols in panels:
             label = " ".join((cells[name_col] or "").split())
             amounts, problems = [], []
