@@ -136,7 +136,9 @@ def column_kind(path: tuple[str, ...], spec) -> str | None:
 
 def columns_of(paths: list[tuple[str, ...]], spec, allowed: set[str] | None = None) -> list[str | None]:
     """Each column's kind, with a panel prefix (``prior_year_total``; a one-column panel is
-    just ``prior_year``); a second column of one kind is left out (``None``) and reported."""
+    just ``prior_year``; a panel column the loader does not store is ``unknown``). A second
+    column of one kind (合计 beside the panel's 小计) is ``same:<kind>``: it must agree with
+    the first, or the row is flagged."""
     years = [int(m.group(1)) for p in paths for l in p for m in [YEAR_LABEL_RE.search(compact(l))] if m]
     kinds = []
     panels = [panel_of(p, years) for p in paths]
