@@ -53,11 +53,12 @@ ROLE_TITLES: list[tuple[str, re.Pattern]] = [
         ("performance_evaluation", r"绩效自评.*表"),
         ("performance_overall", r"整体(支出)?绩效目标.*表"),
         ("performance_project", r"项目.*绩效(目标)?表|绩效目标.*表"),
-        ("appropriation_summary", r"财政拨款收(入)?支(出)?.*(总体情况|总)表"),
-        ("summary", r"(收支总体情况|财务收支预算总|收入支出决算总|收支预算总|收支决算总|收支总)表"),
-        ("income", r"收入(总体情况|预算总|决算|总)表"),
-        ("project_economic_expenditure", r"一般公共预算(财政拨款)?项目支出.*表.*经济分类|一般公共预算(财政拨款)?项目支出.*经济分类.*表"),
-        ("basic_expenditure", r"一般公共预算(财政拨款)?基本支出.*表"),
+        # (a 决算's 政府性基金 / 国有资本经营 …财政拨款收入支出决算表 are the funds' tables)
+        ("appropriation_summary", r"(?<!基金预算)(?<!经营预算)财政拨款收(入)?支(出)?.*(总体情况|总|决算)表"),
+        ("summary", r"(收支总体情况|财务收支预算总|收入支出决算总|收支预算总|收支决算总|收支总|(?<!拨款)收入支出决算)表"),
+        ("income", r"收入(总体情况|预算总|决算|总|预算)表"),
+        ("project_economic_expenditure", r"一般公共预算(财政)?(拨款)?项目支出.*(表.*经济分类|经济分类.*表)"),
+        ("basic_expenditure", r"一般公共预算(财政)?(拨款)?基本支出.*表"),
         ("department_basic_expenditure", r"部门预算基本支出(预算)?表"),
         ("sangong", r"三公.*表"),  # before running_cost: “三公”经费和机关运行经费预算表
         ("running_cost", r"机关运行经费(支出)?(预算|决算)?表"),
@@ -70,7 +71,7 @@ ROLE_TITLES: list[tuple[str, re.Pattern]] = [
         ("appropriation_basic_expenditure", r"财政拨款基本支出.*表"),
         ("appropriation_expenditure", r"财政拨款支出.*表"),
         ("project_expenditure", r"项目支出.*表"),
-        ("expenditure", r"支出(总体情况|预算总|决算|总)表"),
+        ("expenditure", r"支出(总体情况|预算总|决算|总|预算)表"),
     ]
 ]
 # Forms of targets and indicators, not tables of figures: no unit line follows their title.

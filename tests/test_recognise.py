@@ -129,6 +129,12 @@ TITLES = [
     ("一般公共预算基本支出表（按经济分类）", "basic_expenditure"),
     ("一般公共预算财政拨款项目支出决算表", "project_expenditure"),
     ("机关运行经费支出决算表", "running_cost"),
+    ("收入支出决算表", "summary"),
+    ("财政拨款收入支出决算表", "appropriation_summary"),
+    ("国有资本经营预算财政拨款收入支出决算表", "capital_expenditure"),
+    ("一般公共预算拨款基本支出预算表", "basic_expenditure"),
+    ("部门收入预算表", "income"),
+    ("部门支出预算表", "expenditure"),
     # not titles: numbers alone, table-of-contents entries, list items, section headings
     ("表一", None),
     ("公开 01 表", None),
