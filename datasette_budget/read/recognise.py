@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..documents import Line
 from ..vocabulary import (
@@ -391,12 +392,11 @@ def unreadable_table(role: str, region: list[Line], reason: str) -> ParsedTable:
     return table
 
 
+@dataclass
 class UnreadableTable(ParsedTable):
     """A :class:`ParsedTable` with no rows, whose status says it could not be read."""
 
-    def __init__(self, *args, reason: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.reason = reason
+    reason: str = ""
 
     @property
     def status(self) -> str:
