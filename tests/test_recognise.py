@@ -182,6 +182,15 @@ def test_a_title_repeated_on_its_continuation_page_is_one_table():
     assert lines[next_start].text == "2026年市级部门收入预算总表"
 
 
+def test_a_continuation_page_that_repeats_the_title_but_not_its_number_is_the_same_table():
+    lines = pages_of("表03\n2026年市级部门支出预算总表\n606-湖州市交通运输局 单位：万元\n科目编码 科目名称 合计 基本支出 项目支出\n"
+                     "201 一般公共服务支出 0.64 0.64",
+                     "2026年市级部门支出预算总表\n606-湖州市交通运输局 单位：万元\n科目编码 科目名称 合计 基本支出 项目支出\n"
+                     "214 交通运输支出 192207.12 20000.00 172207.12")
+    (role, start, end), = find_tables(lines)
+    assert role == "expenditure" and (lines[start].page, lines[end - 1].page) == (1, 2)
+
+
 def test_the_same_title_over_a_different_header_is_another_table():
     # the seed prints its economic table under the function table's title
     lines = pages_of("郑州市信访局一般公共预算支出情况表\n单位：元\n功能分类科目编码 科目名称 合计\n201 1,000",

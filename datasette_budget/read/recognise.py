@@ -345,9 +345,10 @@ def _continues(lines: list[Line], previous: list, index: int, role: str, number:
         return True
     if CONTINUED_RE.sub("", title) != CONTINUED_RE.sub("", p_title):
         return False
-    if number or p_number:
+    if number and p_number:
         return number == p_number
-    # no number: the same header below the title (the seed prints two tables under one title)
+    # no number on one of the pages: the same header below the title (the seed prints two
+    # tables under one title, with different headers)
     return _header(lines, index, index + 12) == _header(lines, p_start, p_start + 12)
 
 
