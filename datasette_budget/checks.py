@@ -643,7 +643,8 @@ def appropriation_vs_funds(out: Checks, tables: dict) -> None:
         if item:
             printed = D(item["values"]["amount"]) + (D(carry["values"]["amount"]) if carry else ZERO)
             out.add("cross.appropriation_summary=fund_tables",
-                    f"{item['item']}{' + ' + carry['item'] if carry else ''} = {role} 合计", amount, printed,
+                    f"{item['item']}{' + ' + carry['parent'] + ' ' + carry['item'] if carry else ''} = {role} 合计",
+                    amount, printed,
                     lines=where + [item["line"]] + ([carry["line"]] if carry else []),
                     note="printed blank in 财政拨款收支总表, read as 0" if item["values"]["amount"] is None else None)
     total = _summary_total(summary, "支出")
