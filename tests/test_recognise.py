@@ -135,6 +135,9 @@ TITLES = [
     ("一般公共预算拨款基本支出预算表", "basic_expenditure"),
     ("部门收入预算表", "income"),
     ("部门支出预算表", "expenditure"),
+    # a title sharing its line with the unit (and the unit's label)
+    ("2026年部门收支总体情况表 单位：万元", "summary"),
+    ("收支总表 编制单位：长春市信访局 单位：万元", "summary"),
     # not titles: numbers alone, table-of-contents entries, list items, section headings
     ("表一", None),
     ("公开 01 表", None),
@@ -142,6 +145,7 @@ TITLES = [
     ("五、一般公共预算拨款支出预算表", None),
     ("（十一）2026年市级部门项目支出绩效表", None),
     ("第二部分 2026年部门预算表", None),
+    ("编制单位：上海市审计局 单位：元", None),
 ]
 
 

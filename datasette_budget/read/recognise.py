@@ -74,6 +74,8 @@ UNIT_RE = re.compile(r"单位\s*[:：]\s*(万元|元)")
 UNIT_NEARBY_RE = re.compile(r"单位\s*[:：]\s*(?:万元|元|万(?=\s|$))")
 # The heading of the tables' part of a disclosure, not a table: 2026年度部门预算表, …2024年度部门决算表
 PART_TITLE_RE = re.compile(r"^(第[一二三四五六七八九十]+部分)?(\d{4}\s*年度?)?\S{0,30}?(部门|单位)(综合)?(预算|决算)(公开)?表$")
+# A unit printed at the end of a line (a title's or a label's): … 单位：万元
+UNIT_AT_END_RE = re.compile(r"(?:^|\s)(?:金额)?单位\s*[:：]\s*(?:万元|元)\s*$")
 CJK_RE = re.compile(r"[\u4e00-\u9fff]{2}")
 # A table of contents entry or a list item naming a table: 1. …表, 五、…表, （十一）…表
 LIST_ITEM_RE = re.compile(r"^(\d+[.．、]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])")
@@ -131,7 +133,9 @@ def role_of_title(text: str) -> str | None:
 
 
 def _title_text(text: str) -> str | None:
-    """The title with its qualifiers, number removed, when the line can be a title at all."""
+    """The title with its qualifiers, number removed, when the line can be a title at all
+    (also when the title shares its line with the unit: ``收支总表 单位：万元``)."""
+    text = _without_unit(text)
     _, t, qualifiers = split_title(text)
     if not t.endswith("表") or len(t) > 60 or any(c in t for c in "《》。，…：；"):
         return None
@@ -140,6 +144,18 @@ def _title_text(text: str) -> str | None:
     if _is_number_line(t):
         return None  # 公开 01 表: only the number of the title below
     return t + qualifiers
+
+
+def _without_unit(text: str) -> str:
+    """A line's text before a unit printed at its end, and the labels beside it
+    (``2026年部门收支总体情况表 编制单位：X 单位：元`` → ``2026年部门收支总体情况表``)."""
+    m = UNIT_AT_END_RE.search(text)
+    if not m:
+        return text
+    tokens = text[: m.start()].split()
+    while tokens and ("：" in tokens[-1] or ":" in tokens[-1]):
+        tokens.pop()  # 编制单位：X, 单位名称：X
+    return " ".join(tokens)
 
 
 def _role(title: str | None) -> str | None:
