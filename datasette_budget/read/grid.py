@@ -30,14 +30,19 @@ The API (what the table readers in ``read/`` build on)
     several lines). ``header_lines``: line numbers of header rows (repeated headers on
     continuation pages included). ``other_lines``: line numbers inside the region that are
     in neither (title, unit line, notes, page furniture, text after the grid). Every line
-    from ``lines[start]`` to ``lines[end_index - 1]`` is in exactly one of ``row_lines``,
-    ``header_lines`` and ``other_lines``.
+    from ``lines[start]`` to ``lines[end_index - 1]`` is in one of ``row_lines``,
+    ``header_lines`` and ``other_lines``; in two only when the text layer put characters
+    of two rows on one line (their centres on either side of a rule; seen only in 绩效 forms).
 
     ``end_index``: index into ``lines`` just after the grid's last line: the table ends
     where its grid ends (the lines from there to ``end`` belong to no table).
 
     ``ruled``: True when the columns come from the ruling lines the PDF draws, False when
     they were clustered from character positions (a page without drawn borders).
+    ``grid.labels()`` lists the columns' label paths.
+
+``grid_for_region(..., rules=False)`` clusters positions even where rules are drawn (the
+comparison of both readings is ``bench/grid_methods.py``).
 
 :class:`Cell`
     ``text`` as printed (spaces between words on one line kept, lines of a wrapped cell
@@ -660,7 +665,7 @@ def grid_for_region(layout: PdfLayout, lines: list[Line], start: int, end: int,
         page_grid = _ruled_page_grid(page, candidates) if rules else None
         placed = _UNRULED
         if page_grid is not None:
-            placed = _read_ruled(grid, page_grid, columns, header_texts, title.number)
+            placed = _read_ruled(grid, page_grid, columns, header_texts, title)
         if placed is _UNRULED:
             placed = _read_clustered(grid, candidates, columns, header_texts)
         if placed is None:
@@ -708,12 +713,15 @@ _UNRULED = object()
 
 
 def _read_ruled(grid: Grid, page_grid: _PageGrid, columns: list[float] | None,
-                header_texts: set[str], title_number: int):
+                header_texts: set[str], title: Line):
     """Add a ruled page's header and rows to ``grid``; None when it does not continue it."""
     bands = page_grid.bands
-    # leading bands that hold the title or the unit line are not header
+    # leading bands that hold the title (again, on a continuation page) or the unit line
+    # are not header
+    title_text = "".join(title.text.split())
     first = 0
-    while first < len(bands) and (title_number in bands[first].lines or
+    while first < len(bands) and (title.number in bands[first].lines or
+                                  "".join("".join(bands[first].texts()).split()) == title_text or
                                   any(UNIT_TEXT_RE.search(t) for t in bands[first].texts())):
         first += 1
     skipped = [n for b in bands[:first] for n in b.lines]
