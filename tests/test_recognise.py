@@ -216,6 +216,14 @@ def test_a_title_wrapped_over_two_lines_is_found_on_its_first():
     assert (role, start) == ("basic_expenditure", 0)
 
 
+def test_a_title_numbered_like_a_list_item_is_a_title_but_a_table_of_contents_is_not():
+    contents = "目 录\n一、收支总表\n二、收入总表\n三、支出总表\n四、财政拨款收支总表\n"
+    lines = pages_of(contents + "单位：万元",
+                     "一、收支总表\n单位：万元\n收入 支出\n项目 预算数 项目 预算数\n一、财政拨款收入 1682.76",
+                     "二、收入总表\n单位：万元\n科目编码 科目名称 合计\n201 一般公共服务支出 1378.41")
+    assert [(role, lines[s].page) for role, s, _ in find_tables(lines)] == [("summary", 2), ("income", 3)]
+
+
 def test_a_page_number_above_a_numbered_heading_is_no_title():
     # 泉州: the page number 7 ends page 10, 二、收入预算总表 begins page 11
     lines = pages_of("2026年度收支预算总表\n单位：万元\n项目 预算数 项目 预算数\n7",

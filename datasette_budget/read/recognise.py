@@ -180,6 +180,28 @@ def _wrapped_title(lines: list[Line], i: int) -> str | None:
     return joined if _role(joined) is not None else None
 
 
+def _numbered_title(lines: list[Line], i: int) -> str | None:
+    """A title numbered like a list item (``一、部门收支总表``), when it is one: its unit line
+    follows, it is no entry of a table of contents (no other numbered title beside it), and
+    the title itself is not printed again below it (泉州: 五、…表 over 2026年度…表)."""
+    t = compact(_without_unit(lines[i].text))
+    m = LIST_ITEM_RE.match(t)
+    if not m or not _has_unit_line(lines, i):
+        return None
+    title = _title_text(t[m.end():])
+    role = _role(title)
+    if role is None:
+        return None
+    for j in (i - 1, i + 1, i + 2):
+        if 0 <= j < len(lines) and j != i:
+            other = compact(lines[j].text)
+            if LIST_ITEM_RE.match(other) and other.endswith("表"):
+                return None  # a table of contents
+            if j > i and _role(_title_text(lines[j].text)) == role:
+                return None  # the heading above the title
+    return title
+
+
 def _is_number_line(text: str) -> bool:
     """表一, 公开 01 表, 单位预算表10: a line that is only a table's number."""
     t = compact(text)
@@ -244,6 +266,9 @@ def find_tables(lines: list[Line]) -> list[tuple[str, int, int]]:
             joined = _wrapped_title(lines, i)
             if joined is not None:
                 title, role, wrapped_at = joined, _role(joined), i + 1
+        if title is None and "表" in text:
+            title = _numbered_title(lines, i)
+            role = _role(title)
         if title is not None:
             if role in PERFORMANCE_ROLES or _has_unit_line(lines, i):
                 number = split_title(text)[0] or _number_above(lines, i)
