@@ -78,8 +78,8 @@ ROLE_TITLES: list[tuple[str, re.Pattern]] = [
 PERFORMANCE_ROLES = ("performance_overall", "performance_project", "performance_evaluation")
 
 # A table's number, printed before its title or on the line above it: 表1, 表01, 表一, 表1：,
-# 预算01表, 公开 07 表, 单位预算01表, 单位预算表10 (a misprint of 单位预算10表), 附表3, 预算表1.
-TABLE_NUMBER = r"(?:附?表|预算表)[0-9一二三四五六七八九十]{1,3}(?:[-－][0-9]{1,2})?|(?:单位预算|部门预算|部门|单位|预算|公开)(?:表)?[0-9]{1,2}表?"
+# 预算01表, 公开 07 表, 单位预算01表, 单位预算表10 (a misprint of 单位预算10表), 附表3, 附件1, 预算表1.
+TABLE_NUMBER = r"(?:附?表|预算表|附件)[0-9一二三四五六七八九十]{1,3}(?:[-－][0-9]{1,2})?|(?:单位预算|部门预算|部门|单位|预算|公开)(?:表)?[0-9]{1,2}表?"
 TABLE_NUMBER_RE = re.compile(rf"^(?:{TABLE_NUMBER})[：:、.．]?")
 # Qualifiers printed after a title: （按功能分类科目）, （经济科目）, (预算表 11), （一级项目）, （续）.
 TITLE_QUALIFIER_RE = re.compile(r"[（(][^（）()]{1,12}[）)]$")

@@ -121,6 +121,8 @@ TITLES = [
     ("预算01表 收支总表", "summary"),
     ("公开07表 一般公共预算支出表", "gpb_expenditure"),
     ("单位预算表10 2026年预算单位财政拨款项目支出预算表", "project_expenditure"),
+    ("附件1：2026年部门收支总表", "summary"),
+    ("表1-2 一般公共预算支出表（按功能分类科目）", "gpb_expenditure"),
     # 部门综合预算… (the form) and the 决算 template's titles
     ("部门综合预算收支总表", "summary"),
     ("部门综合预算一般公共预算支出明细表（按功能分类科目）", "gpb_expenditure"),
