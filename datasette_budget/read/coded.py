@@ -260,7 +260,8 @@ def _read_block(table: ParsedTable, system: str, paths: list[tuple[str, ...]], r
     role = table.role
     amount_columns = [(n, k) for n, k in enumerate(kinds)
                       if k and k != "unknown" and not k.startswith(("code", "name", "row_number", "same:"))]
-    unknown = [n for n, k in enumerate(kinds) if k == "unknown"]
+    # a panel column the loader does not store, or a column no header word names
+    unknown = [n for n, k in enumerate(kinds) if k == "unknown" or k is None]
     same = [(n, k[5:]) for n, k in enumerate(kinds) if k and k.startswith("same:")]
     table.columns = [k for _, k in amount_columns]
     if "basic" not in table.columns and {"basic_personnel", "basic_public"} <= set(table.columns):
@@ -323,7 +324,8 @@ def _read_block(table: ParsedTable, system: str, paths: list[tuple[str, ...]], r
             values["basic"] = _plus(values["basic_personnel"], values["basic_public"])
         printed = any(compact(cells[n]) not in BLANK_CELLS for n, _ in amount_columns)
         # a panel column the loader does not store: only a blank or 0 loses nothing
-        dropped = [n for n in unknown if cell_amount(cells[n], unit)[0] not in (None, 0)]
+        dropped = [n for n in unknown if AMOUNT_CELL_RE.match(compact(cells[n]))
+                   and cell_amount(cells[n], unit)[0] not in (None, 0)]
         if dropped:
             problems.append("a figure in a column that is not stored (" + ", ".join(
                 "/".join(paths[n]) for n in dropped) + ")")
