@@ -137,6 +137,9 @@ TITLES = [
     ("一般公共预算拨款基本支出预算表", "basic_expenditure"),
     ("部门收入预算表", "income"),
     ("部门支出预算表", "expenditure"),
+    # a long department name before a long title
+    ("上海市统计和大数据研究院（上海市统计数据管理中心）2026年预算单位一般公共预算基本支出部门预算经济分类预算表",
+     "basic_expenditure"),
     # a title sharing its line with the unit (and the unit's label)
     ("2026年部门收支总体情况表 单位：万元", "summary"),
     ("收支总表 编制单位：长春市信访局 单位：万元", "summary"),

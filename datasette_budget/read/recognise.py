@@ -81,6 +81,8 @@ CJK_RE = re.compile(r"[\u4e00-\u9fff]{2}")
 LIST_ITEM_RE = re.compile(r"^(\d+[.．、]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])")
 # One of these is in every heading END_HEADING_RE matches
 END_HEADING_WORDS_RE = re.compile("部分|说明|名词|绩效")
+# The longest title (a department's long name before a long title), spaces removed
+LONGEST_TITLE = 80
 # How far below its title a table prints its unit line, and how much of its header is
 # compared to tell a repeated title (a continuation) from a new table with the same title
 UNIT_WINDOW = 6
@@ -137,7 +139,7 @@ def _title_text(text: str) -> str | None:
     (also when the title shares its line with the unit: ``收支总表 单位：万元``)."""
     text = _without_unit(text)
     _, t, qualifiers = split_title(text)
-    if not t.endswith("表") or len(t) > 60 or any(c in t for c in "《》。，…：；"):
+    if not t.endswith("表") or len(t) > LONGEST_TITLE or any(c in t for c in "《》。，…：；"):
         return None
     if LIST_ITEM_RE.match(t):
         return None  # a table of contents entry or a list item naming a table
