@@ -297,7 +297,7 @@ def _pdfplumber_pages(path: Path, paths: bool) -> list[PageContent]:
             # pdfminer already applies /Rotate and measures ``top`` downwards.
             return [
                 PageContent(
-                    [Char(c["text"], c["x0"], c["x1"], c["top"], c["bottom"]) for c in page.chars],
+                    [_pdfplumber_char(c, page.height, page.rotation % 360 == 0) for c in page.chars],
                     [(o["x0"], o["top"], o["x1"], o["bottom"]) for o in page.rects + page.lines + page.curves]
                     if paths else [],
                 )
@@ -308,6 +308,18 @@ def _pdfplumber_pages(path: Path, paths: bool) -> list[PageContent]:
         # PSEOF, PDFPasswordIncorrect, wrapped in PdfminerException): all mean
         # the file cannot be read.
         raise _open_error(path, exc) from exc
+
+
+def _pdfplumber_char(c: dict, height: float, unrotated: bool) -> Char:
+    """A pdfplumber character with a box from its baseline and size: pdfminer sizes each
+    font's box from its own metrics, so digits of one font and Chinese of another on the
+    same baseline would not share a line (``2026`` above ``年部门预算``). PDFium's loose
+    boxes agree across fonts; this makes pdfplumber's do too."""
+    if unrotated and c.get("upright") and c.get("matrix") and c.get("size"):
+        baseline = height - c["matrix"][5]
+        # about the height of PDFium's loose boxes (the font's ascent to descent)
+        return Char(c["text"], c["x0"], c["x1"], baseline - 0.88 * c["size"], baseline + 0.245 * c["size"])
+    return Char(c["text"], c["x0"], c["x1"], c["top"], c["bottom"])
 
 
 def _open_error(path: Path, exc: Exception) -> PdfError:

@@ -302,18 +302,13 @@ def test_columns_clustered_where_the_page_draws_only_a_frame():
 
 # -- the slower reference extractor ------------------------------------------------------
 
-def test_pdfplumber_gives_the_same_grid():
-    """pdfplumber's lines differ (its boxes are the glyphs', so `2026` can sit on a line of
-    its own), but the grid of the same table is the same, cell for cell."""
-    from datasette_budget.read.grid import grid_for_region
-
-    grids = []
-    for extractor in ("pdfium", "pdfplumber"):
-        lines, layout = _read("chongqing_qixiangju_2026_budget", extractor)
-        start = next(i for i, l in enumerate(lines) if l.text == "表五")
-        end = next(i for i, l in enumerate(lines) if l.text == "表六")
-        grids.append(grid_for_region(layout, lines, start, end))
-    fast, slow = grids
+def test_pdfplumber_gives_the_same_lines_and_grid():
+    """The slower reference extractor: its characters sit on their baseline as PDFium's do,
+    so the title `2026年一般公共预算支出情况表` (digits and Chinese in two fonts) is one line,
+    and the grid of the table is the same, cell for cell."""
+    doc = "chongqing_qixiangju_2026_budget"
+    _, _, _, fast = grid_titled(doc, "2026年一般公共预算支出情况表")
+    _, _, _, slow = grid_titled(doc, "2026年一般公共预算支出情况表", extractor="pdfplumber")
     assert slow.ruled and slow.labels() == fast.labels()
     text = [[c.text if c else None for c in r] for r in fast.rows]
     assert [[c.text if c else None for c in r] for r in slow.rows] == text
