@@ -66,6 +66,13 @@ def panels_of(paths: list[tuple[str, ...]]) -> list[tuple[str, int, list[int]]]:
 def read_summary(table: ParsedTable, paths: list[tuple[str, ...]], rows) -> ParsedTable:
     unit = table.unit or "元"
     panels = panels_of(paths)
+    # a column that holds no figure in any row, only text, is the item's name printed past
+    # its cell's border (一、一般公共预 | 算): its text belongs to the name before it
+    figures = {n for row in rows for n, c in enumerate(row.cells) if compact(c) and cell_amount(c, unit)[1] is None
+               and compact(c) not in BLANK_CELLS}
+    overflow = {n for _, _, amount_cols in panels for n in amount_cols if n not in figures}
+    panels = [(side, name_col, [n for n in amount_cols if n not in overflow],
+               [n for n in amount_cols if n in overflow]) for side, name_col, amount_cols in panels]
     table.header = [" / ".join(p) for p in paths]
     table.columns = ["amount"]
     classes = _class_names()
@@ -79,8 +86,8 @@ def read_summary(table: ParsedTable, paths: list[tuple[str, ...]], rows) -> Pars
         texts = [compact(c) for c in cells if compact(c)]
         if texts and all(t in labels for t in texts) or is_column_numbers(texts):
             continue  # the header printed again on a continuation page
-        for side, name_col, amount_cols in panels:
-            label = " ".join((cells[name_col] or "").split())
+        for side, name_col, amount_cols, spill in panels:
+            label = " ".join((cells[name_col] or "").split()) + "".join(compact(cells[n]) for n in spill)
             amounts, problems = [], []
             for n in amount_cols:
                 value, problem = cell_amount(cells[n], unit)
@@ -125,10 +132,17 @@ def _item(table, row, side, label, amounts, state, classes) -> None:
     if label.strip() in ("项目", "项 目") or all(c in BLANK_CELLS for c in [text]):
         return
     first = amounts[0] if amounts else None
+    previous = state.get("last")
+    if (previous is not None and len(text) <= 3 and all(a is None for a in amounts) and not TOTAL_RE.match(text)
+            and not TOP_MARKER_RE.match(text) and not PART_MARKER_RE.match(text)):
+        # the end of the item above, wrapped onto a row of its own (三、国有资本经营预 / 算)
+        previous["item"] += text
+        previous["name"] += text
+        return
     if TOTAL_RE.match(text):
         table.totals.append({"kind": "total", "label": text, "code": None, "name": None, "side": side,
                              "page": row.page, "line": row.line, "values": {"amount": first}})
-        state["carry"] = None
+        state["carry"] = state["last"] = None
         return
     top = TOP_MARKER_RE.match(STRAY_RE.sub("", label.strip()))
     part = PART_MARKER_RE.match(text)
@@ -162,3 +176,4 @@ def _item(table, row, side, label, amounts, state, classes) -> None:
         "page": row.page, "line": row.line, "values": {"amount": first},
         "extra_amounts": amounts[1:] if any(a is not None for a in amounts[1:]) else [],
     })
+    state["last"] = table.rows[-1]
