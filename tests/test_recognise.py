@@ -207,6 +207,22 @@ def test_the_same_title_over_a_different_header_is_another_table():
     assert [r for r, _, _ in find_tables(lines)] == ["gpb_expenditure", "gpb_expenditure"]
 
 
+def test_a_wide_table_printed_in_strips_is_one_table_with_the_unit_of_its_last_strip():
+    # 上海 数据局's 收入预算总表: 合计 … 事业单位经营收入 on pages 8–9 with no unit line,
+    # 其他收入 and 单位：元 on page 10
+    lines = pages_of("2026年预算单位财务收支预算总表\n编制单位：上海市数据局 单位：元\n收入总计 471,452,100 支出总计 471,452,100",
+                     "2026年预算单位收入预算总表\n编制单位：上海市数据局\n功能分类科目名称 合计 财政拨款收入 事业收入\n"
+                     "201 41 01 行政运行 28,853,324 28,853,324",
+                     "221 02 03 购房补贴 2,497,500 2,497,500\n合计 471,452,100 471,452,100",
+                     "2026年预算单位收入预算总表\n单位：元\n收入预算\n其他收入")
+    regions = find_tables(lines)
+    assert [role for role, _, _ in regions] == ["summary", "income"]
+    (_, _, summary_end), (_, start, end) = regions
+    assert lines[summary_end - 1].text.startswith("收入总计")
+    assert (lines[start].page, lines[end - 1].page) == (2, 4)
+    assert table_unit(lines[start:end]) == "元"
+
+
 def test_a_title_marked_continued_extends_its_table():
     lines = pages_of("2026年政府采购预算明细表\n单位：万元\n采购项目 采购品目 金额\n办公设备 台式计算机 12.00",
                      "2026年政府采购预算明细表（续）\n单位：万元\n物业管理 物业服务 30.00")

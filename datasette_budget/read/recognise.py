@@ -83,6 +83,8 @@ LIST_ITEM_RE = re.compile(r"^(\d+[.．、]|[一二三四五六七八九十]+、|
 END_HEADING_WORDS_RE = re.compile("部分|说明|名词|绩效")
 # The longest title (a department's long name before a long title), spaces removed
 LONGEST_TITLE = 80
+# How many pages a table printed in strips may span before its part with the unit line
+SPLIT_PAGES = 4
 # How far below its title a table prints its unit line, and how much of its header is
 # compared to tell a repeated title (a continuation) from a new table with the same title
 UNIT_WINDOW = 6
@@ -257,6 +259,7 @@ def find_tables(lines: list[Line]) -> list[tuple[str, int, int]]:
     """
     titles = []  # (index, role or None for an unknown table, number, title)
     stops = []  # indices where a region ends: unknown titles, headings, number lines
+    unitless = []  # titles of a known table with no unit line below them
     wrapped_at = -1
     for i, line in enumerate(lines):
         if i == wrapped_at:
@@ -279,8 +282,12 @@ def find_tables(lines: list[Line]) -> list[tuple[str, int, int]]:
             if role is None and "绩效" in title:
                 stops.append(i)  # a performance form the vocabulary does not know: no unit line
                 continue
+            if role is not None:
+                unitless.append((i, role, split_title(text)[0] or _number_above(lines, i), title))
         if _is_end_heading(text):
             stops.append(i)
+    parts = _split_parts(lines, titles, unitless)
+    titles = sorted(titles + [t for t in unitless if t[0] in parts.values()])
     starts = [t for t in titles if t[1] is not None]
     title_at = {t[0] for t in titles}
     furniture = _running_headers(lines)
@@ -293,11 +300,25 @@ def find_tables(lines: list[Line]) -> list[tuple[str, int, int]]:
         end = next((b for b in boundaries if b > index), len(lines))
         end = _before_number_lines(lines, index, end, title_at, furniture)
         previous = regions[-1] if regions else None
-        if previous and _continues(lines, previous, index, role, number, title):
+        if previous and (parts.get(index) == previous[1] or _continues(lines, previous, index, role, number, title)):
             previous[2] = end
             continue
         regions.append([role, index, end, number, title])
     return [(role, start, end) for role, start, end, _, _ in regions]
+
+
+def _split_parts(lines: list[Line], titles: list, unitless: list) -> dict[int, int]:
+    """A wide table printed in strips, its unit line only over the last (上海 数据局's 收入预算总表:
+    合计 … 事业单位经营收入 on pages 8–9, 其他收入 and 单位：元 on pages 10–11): a title without a
+    unit line is the table's when the same title follows, with its unit, within a few pages.
+    Returns {index of the later title: index of the first}, the later part of the same table."""
+    parts = {}
+    for i, role, _, title in unitless:
+        later = next((t for t in titles if t[0] > i and t[1] == role), None)
+        if later and later[3] == title and lines[later[0]].page is not None and lines[i].page is not None \
+                and 0 < lines[later[0]].page - lines[i].page <= SPLIT_PAGES:
+            parts[later[0]] = i
+    return parts
 
 
 def unknown_tables(lines: list[Line]) -> list[tuple[int | None, int, str]]:
@@ -396,8 +417,9 @@ def _continues(lines: list[Line], previous: list, index: int, role: str, number:
 
 
 def table_unit(region: list[Line]) -> str | None:
-    """The unit a table region prints (万元 or 元), also when its cell wraps 单位：万 / 元."""
-    for n, line in enumerate(region[:UNIT_WINDOW + 2]):
+    """The unit a table region prints (万元 or 元), also when its cell wraps 单位：万 / 元, and
+    when only a later part prints it (a wide table printed in strips): the first in the region."""
+    for n, line in enumerate(region):
         m = UNIT_RE.search(line.text)
         if m:
             return m.group(1)
