@@ -153,8 +153,10 @@ def _horizontal_row(table, row, cells, items, panels, is_name, unit) -> None:
 
 
 def _vertical_row(table, row, cells, paths, panels, unit) -> None:
-    label = next((c for c in cells if compact(c) and not re.fullmatch(r"-?[\d,]+(\.\d+)?", compact(c))), None)
-    amounts = [(n, c) for n, c in enumerate(cells) if c is not label]
+    at = next((n for n, c in enumerate(cells) if compact(c) and not re.fullmatch(r"-?[\d,]+(\.\d+)?", compact(c))),
+              None)
+    label = cells[at] if at is not None else None
+    amounts = [(n, c) for n, c in enumerate(cells) if n != at]
     kind = label_kind(label or "")
     if kind is None:
         if any(compact(c) not in BLANK_CELLS for _, c in amounts):
