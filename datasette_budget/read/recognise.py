@@ -50,6 +50,11 @@ of a numbered heading naming it (五、一般公共预算拨款支出预算表) 
 top of the page where a region ends belong to no region. A table printed without a title is
 found by its header (``vocabulary.HEADER_ROLES``) when the document has no titled table of
 that role: its region starts at its unit line, and its title is empty.
+
+A region's unit line may come after its first dozen lines (a wide table printed in strips
+prints 单位：元 only over its last strip: 上海 数据局's 收入预算总表): :func:`table_unit` takes the
+first one anywhere in the region. A reader that finds no unit should say so (a note or a flag),
+not read the figures as 元.
 """
 from __future__ import annotations
 
