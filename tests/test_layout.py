@@ -313,3 +313,58 @@ def test_pdfplumber_gives_the_same_lines_and_grid():
     text = [[c.text if c else None for c in r] for r in fast.rows]
     assert [[c.text if c else None for c in r] for r in slow.rows] == text
     assert re.fullmatch(r"[\d,]+\.\d\d", text[0][column(fast, "基本支出", "小计")])
+
+
+# -- a page ruled between rows only, made at test time ---------------------------------
+
+def _pdf(text: list[tuple[float, float, str]], rules: list[tuple[float, float, float]]) -> bytes:
+    """A one-page PDF with Helvetica ``text`` at (x, y) and horizontal ``rules`` from x0 to
+    x1 at y, written by hand."""
+    ops = [f"BT /F1 9 Tf {x} {y} Td ({t}) Tj ET" for x, y, t in text]
+    ops += [f"0.5 w {x0} {y} m {x1} {y} l S" for x0, x1, y in rules]
+    stream = "\n".join(ops).encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{n} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def test_rows_between_horizontal_rules_when_no_column_is_ruled(tmp_path):
+    """Rules between rows but none between columns: columns clustered, rows from the rules,
+    a name wrapped in its row joined, a blank cell None."""
+    from datasette_budget.read.grid import grid_for_region
+    from datasette_budget.read.layout import read_pdf
+
+    text = [(60, 740, "Expenditure table"),
+            (60, 705, "Code"), (120, 705, "Name"), (300, 705, "Total"), (400, 705, "Basic"),
+            (60, 670, "201"), (120, 670, "General public"), (300, 670, "1,000.00"), (400, 670, "800.00"),
+            (60, 655, "20101"), (120, 655, "Long name that"), (120, 640, "wraps"), (300, 655, "500.00"),
+            (60, 625, "20102"), (120, 625, "Other"), (300, 625, "200.00"), (400, 625, "200.00")]
+    # lines 15 points apart throughout: only the rules say that `wraps` is the second row's
+    rules = [(50, 500, 718), (50, 500, 690), (50, 500, 663), (50, 500, 633), (50, 500, 612)]
+    path = tmp_path / "rows.pdf"
+    path.write_bytes(_pdf(text, rules))
+    lines, layout = read_pdf(path)
+    grid = grid_for_region(layout, lines, 0, len(lines))
+    assert not grid.ruled
+    assert grid.labels() == [("Code",), ("Name",), ("Total",), ("Basic",)]
+    assert [[c.text if c else None for c in r] for r in grid.rows] == [
+        ["201", "General public", "1,000.00", "800.00"],
+        ["20101", "Long name that wraps", "500.00", None],
+        ["20102", "Other", "200.00", "200.00"],
+    ]

@@ -191,7 +191,12 @@ def _cell(pieces: list[tuple[TextLine, list[Char]]]) -> Cell | None:
         bottom = max(bottom, max(c.bottom for c in chars))
     if first is None:
         return None
-    return Cell("".join(texts), first.page, first.number, x0, x1, top, bottom)
+    text = texts[0]
+    for more in texts[1:]:
+        # wrapped Chinese and wrapped figures join as they are; wrapped words keep a space
+        text += " " + more if text[-1:].isascii() and text[-1:].isalpha() and more[:1].isascii() \
+            and more[:1].isalpha() else more
+    return Cell(text, first.page, first.number, x0, x1, top, bottom)
 
 
 # -- ruled pages -------------------------------------------------------------------------
@@ -586,6 +591,30 @@ def _join_wrapped(body: list[TextLine]) -> list[list[TextLine]]:
     return rows
 
 
+def _rows_by_rules(body: list[TextLine], horizontal: list[Rule]) -> list[list[TextLine]] | None:
+    """Rows between the horizontal rules drawn across the body, where there are any (a
+    table ruled between rows only); None where there are none. A band between two rules
+    holding several lines with figures is read line by line."""
+    if not body or not horizontal:
+        return None
+    x0 = min(l.chars[0].x0 for l in body)
+    x1 = max(l.chars[-1].x1 for l in body)
+    top, bottom = body[0].top, body[-1].bottom
+    across = [h.at for h in horizontal
+              if top < h.at < bottom and min(h.end, x1) - max(h.start, x0) >= 0.5 * (x1 - x0)]
+    interior = _cluster(across, EDGE)
+    if not interior:
+        return None
+    bands: list[list[TextLine]] = [[] for _ in range(len(interior) + 1)]
+    for line in body:
+        bands[bisect_right(interior, line.centre)].append(line)
+    rows: list[list[TextLine]] = []
+    for band in bands:
+        anchors = sum(_is_body_text([w for w, _, _ in _words(l)]) for l in band)
+        rows.extend(_join_wrapped(band) if anchors > 1 else [band] if band else [])
+    return rows
+
+
 def _line_cells(lines: list[TextLine], boundaries: list[float]) -> list[Cell | None]:
     band = _Band(min(l.top for l in lines), max(l.bottom for l in lines), {l.number: l for l in lines},
                  [(l, c) for l in lines for c in l.chars if not c.text.isspace()])
@@ -667,7 +696,7 @@ def grid_for_region(layout: PdfLayout, lines: list[Line], start: int, end: int,
         if page_grid is not None:
             placed = _read_ruled(grid, page_grid, columns, header_texts, title)
         if placed is _UNRULED:
-            placed = _read_clustered(grid, candidates, columns, header_texts)
+            placed = _read_clustered(grid, candidates, columns, header_texts, page.horizontal)
         if placed is None:
             break  # this page does not continue the table
         boundaries, numbers, ruled = placed
@@ -781,8 +810,9 @@ def _band_cell_texts(band: _Band) -> list[str]:
 
 
 def _read_clustered(grid: Grid, candidates: list[TextLine], columns: list[float] | None,
-                    header_texts: set[str]):
-    """Add an unruled page's lines: header lines, then one row per line."""
+                    header_texts: set[str], horizontal: list[Rule] = ()):
+    """Add an unruled page's lines: header lines, then the rows (one per line, or per band
+    between horizontal rules where the page draws rules between rows but no columns)."""
     kept = [l for l in candidates if not _is_furniture(l.text)]
     lead = 0
     while lead < len(kept) and UNIT_TEXT_RE.search(kept[lead].text):
@@ -827,7 +857,7 @@ def _read_clustered(grid: Grid, candidates: list[TextLine], columns: list[float]
     for l in header:
         grid.header_lines.append(l.number)
         numbers.add(l.number)
-    for row in _join_wrapped(body):
+    for row in _rows_by_rules(body, horizontal) or _join_wrapped(body):
         grid.rows.append(_line_cells(row, boundaries))
         grid.row_lines.append(tuple(sorted(l.number for l in row)))
         numbers.update(l.number for l in row)
