@@ -317,16 +317,25 @@ def test_pdfplumber_gives_the_same_lines_and_grid():
 
 # -- a page ruled between rows only, made at test time ---------------------------------
 
-def _pdf(text: list[tuple[float, float, str]], rules: list[tuple[float, float, float]]) -> bytes:
-    """A one-page PDF with Helvetica ``text`` at (x, y) and horizontal ``rules`` from x0 to
-    x1 at y, written by hand."""
-    ops = [f"BT /F1 9 Tf {x} {y} Td ({t}) Tj ET" for x, y, t in text]
-    ops += [f"0.5 w {x0} {y} m {x1} {y} l S" for x0, x1, y in rules]
+def _pdf(text: list[tuple[float, float, str]], rules: list[tuple[float, float, float]], rotate: int = 0) -> bytes:
+    """A one-page PDF written by hand: Helvetica ``text`` at (x, y) and horizontal ``rules``
+    from x0 to x1 at y, as displayed on a 612 x 792 page. With ``rotate=90`` the page is
+    stored landscape-side-up with /Rotate 90 (as scanned-in-landscape tables are), its
+    content drawn turned so that it displays the same."""
+    if rotate == 90:
+        # /Rotate 90 shows the stored point (u, v) at x = v, 792 - y = u
+        ops = [f"BT /F1 9 Tf 0 1 -1 0 {792 - y} {x} Tm ({t}) Tj ET" for x, y, t in text]
+        ops += [f"0.5 w {792 - y} {x0} m {792 - y} {x1} l S" for x0, x1, y in rules]
+        page = b"/MediaBox [0 0 792 612] /Rotate 90"
+    else:
+        ops = [f"BT /F1 9 Tf {x} {y} Td ({t}) Tj ET" for x, y, t in text]
+        ops += [f"0.5 w {x0} {y} m {x1} {y} l S" for x0, x1, y in rules]
+        page = b"/MediaBox [0 0 612 792]"
     stream = "\n".join(ops).encode("ascii")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"<< /Type /Page /Parent 2 0 R " + page + b" /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
@@ -344,9 +353,10 @@ def _pdf(text: list[tuple[float, float, str]], rules: list[tuple[float, float, f
     return bytes(out)
 
 
-def test_rows_between_horizontal_rules_when_no_column_is_ruled(tmp_path):
+@pytest.mark.parametrize("rotate, extractor", [(0, "pdfium"), (90, "pdfium"), (90, "pdfplumber")])
+def test_rows_between_horizontal_rules_when_no_column_is_ruled(tmp_path, rotate, extractor):
     """Rules between rows but none between columns: columns clustered, rows from the rules,
-    a name wrapped in its row joined, a blank cell None."""
+    a name wrapped in its row joined, a blank cell None; the same on a page stored turned."""
     from datasette_budget.read.grid import grid_for_region
     from datasette_budget.read.layout import read_pdf
 
@@ -358,8 +368,8 @@ def test_rows_between_horizontal_rules_when_no_column_is_ruled(tmp_path):
     # lines 15 points apart throughout: only the rules say that `wraps` is the second row's
     rules = [(50, 500, 718), (50, 500, 690), (50, 500, 663), (50, 500, 633), (50, 500, 612)]
     path = tmp_path / "rows.pdf"
-    path.write_bytes(_pdf(text, rules))
-    lines, layout = read_pdf(path)
+    path.write_bytes(_pdf(text, rules, rotate))
+    lines, layout = read_pdf(path, extractor)
     grid = grid_for_region(layout, lines, 0, len(lines))
     assert not grid.ruled
     assert grid.labels() == [("Code",), ("Name",), ("Total",), ("Basic",)]
