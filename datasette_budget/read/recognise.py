@@ -254,13 +254,17 @@ def _is_end_heading(text: str) -> bool:
 
 
 def find_tables(lines: list[Line]) -> list[tuple[str, int, int]]:
-    """(role, start index, end index) of each table region.
+    """(role, start index, end index) of each table region, one per table.
 
-    A title counts only when a unit line (单位：元) follows within five lines, except for the
-    performance forms, which print none. A region runs to the next title, to the title of a
-    table the vocabulary does not know, or to a heading that is no table; the lines of the
-    next table's number (表一) are not part of it. A title printed again on a continuation
-    page extends its table: one region per table.
+    A title (numbered, qualified, wrapped over two lines or sharing its line with the unit)
+    counts when a unit line (单位：元) follows within five lines, except for the performance
+    forms, which print none, and for the first strip of a wide table whose unit is printed
+    over its last strip. A table without a title is found by its header (:func:`_untitled`).
+    A region runs to the next title, to the title of a table the vocabulary does not know, or
+    to a heading that is no table; the next table's number (表一) and a running page header are
+    not part of it. A title printed again on a continuation page extends its table.
+
+    ``[role for role, _, _ in find_tables(read_document(SEED).lines)][:2] == ["summary", "income"]``
     """
     titles = []  # (index, role or None for an unknown table, number, title)
     stops = []  # indices where a region ends: unknown titles, headings, number lines
@@ -293,13 +297,11 @@ def find_tables(lines: list[Line]) -> list[tuple[str, int, int]]:
             stops.append(i)
     parts = _split_parts(lines, titles, unitless)
     titles = sorted(titles + [t for t in unitless if t[0] in parts.values()])
-    starts = [t for t in titles if t[1] is not None]
-    title_at = {t[0] for t in titles}
+    known = [t for t in titles if t[1] is not None]
+    starts = sorted(known + _untitled(lines, titles, {t[1] for t in known}), key=lambda t: t[0])
+    title_at = {t[0] for t in titles} | {t[0] for t in starts}
+    boundaries = sorted(title_at | set(stops))
     furniture = _running_headers(lines)
-    boundaries = sorted({t[0] for t in titles} | set(stops))
-    starts = sorted(starts + _untitled(lines, titles, {t[1] for t in starts}), key=lambda t: t[0])
-    title_at |= {t[0] for t in starts}
-    boundaries = sorted(set(boundaries) | title_at)
     regions: list[list] = []  # [role, start, end, number, title]
     for index, role, number, title in starts:
         end = next((b for b in boundaries if b > index), len(lines))
