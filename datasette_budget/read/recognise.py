@@ -30,7 +30,7 @@ each is (``vocabulary.TABLE_ROLES`` says the same, with the titles as printed):
   “三公”经费、会议费、培训费支出表 (苏州 公开09)
 - ``running_cost`` (new): 一般公共预算机关运行经费支出预算表 (苏州 公开12)
 - ``fund_expenditure``, ``capital_expenditure``, ``procurement``: as before, with every city's wording
-- performance forms (no unit line, not written to document_tables): ``performance_overall``
+- performance forms (no unit line; read by performance.py, and the 自评表 from its grid): ``performance_overall``
   (部门整体绩效目标表), ``performance_project`` (项目绩效目标表, 项目支出绩效表 湖州 表11,
   专项资金绩效目标表 重庆 表十一), ``performance_evaluation`` (new: 部门整体绩效自评表, 宁德; a document
   with only this form is a 决算 with no tables: load it with no tables rather than refuse it).
@@ -39,6 +39,8 @@ A role with no reader yet is still recorded: :func:`unreadable_table` gives the 
 ``unreadable``, its page and the reason; tables.table_parser does so for the roles the text
 reader does not read). :func:`read_or_unreadable` wraps a reader so an exception becomes an
 unreadable table and the rest of the document loads (disclosure.py wraps the grid readers).
+:func:`one_table_per_role` keeps the first table of a role and says where the others are
+(document_tables is keyed on (document, role)).
 
 Regions (:func:`find_tables`) now end at the next title, at the next title-like line of a table
 the vocabulary does not know, or at a heading that is no table (第三部分…, …情况说明, 名词解释,
