@@ -26,4 +26,10 @@ class ParsedTable:
 
     @property
     def status(self) -> str:
-        return "loaded" if self.rows else "empty"
+        """loaded, or empty: printed without rows (a blank or zero 合计 at most). A table by
+        budget unit is loaded with its units, which are declared figures, not line items."""
+        if self.rows or any(t.get("kind") not in ("total", None) for t in self.totals):
+            return "loaded"
+        if any(v for t in self.totals for v in t.get("values", {}).values()):
+            return "loaded"
+        return "empty"
