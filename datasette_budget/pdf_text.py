@@ -230,7 +230,8 @@ def _pdfium_pages(path: Path, paths: bool) -> list[PageContent]:
 
 def _pdfium_path_boxes(page, to_display, rotation0: bool = False) -> list[tuple[float, float, float, float]]:
     """Boxes of a page's path objects, in display space. Tables draw their borders as
-    path objects: lines, thin rectangles, or one (filled) rectangle per cell.
+    path objects: lines, thin rectangles, one (filled) rectangle per cell, or the whole
+    grid as one path (read segment by segment).
 
     Read with raw PDFium calls: a page placing each glyph on its own holds thousands of
     text objects, and only the paths' type and bounds are needed."""
@@ -240,14 +241,49 @@ def _pdfium_path_boxes(page, to_display, rotation0: bool = False) -> list[tuple[
 
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     get_type, get_bounds = pdfium_c.FPDFPageObj_GetType, pdfium_c.FPDFPageObj_GetBounds
+    count_segments = pdfium_c.FPDFPath_CountSegments
     path_type, form_type = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
     boxes: list[tuple[float, float, float, float]] = []
+
+    def segments(obj, matrix):
+        """A path of many segments (a whole grid drawn as one path): its straight,
+        axis-parallel segments one by one, each a thin box."""
+        m = pdfium_c.FS_MATRIX()
+        pdfium_c.FPDFPageObj_GetMatrix(obj, m)
+        own = _compose((m.a, m.b, m.c, m.d, m.e, m.f), matrix)
+        a, b, c, d, e, f = own
+        x, y = ctypes.c_float(), ctypes.c_float()
+        start = current = None
+        for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
+            segment = pdfium_c.FPDFPath_GetPathSegment(obj, i)
+            if not pdfium_c.FPDFPathSegment_GetPoint(segment, x, y):
+                continue
+            point = (a * x.value + c * y.value + e, b * x.value + d * y.value + f)
+            kind = pdfium_c.FPDFPathSegment_GetType(segment)
+            if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
+                start = current = point
+                continue
+            if kind == pdfium_c.FPDF_SEGMENT_LINETO and current is not None:
+                line(current, point)
+            current = point
+            if pdfium_c.FPDFPathSegment_GetClose(segment) and start is not None:
+                line(current, start)
+                current = start
+
+    def line(p, q):
+        if abs(p[0] - q[0]) > 1 and abs(p[1] - q[1]) > 1:
+            return  # a slanted line is no rule
+        (x0, y0), (x1, y1) = to_display(*p), to_display(*q)
+        boxes.append((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
 
     def visit(count, get, matrix):
         for k in range(count):
             obj = get(k)
             kind = get_type(obj)
             if kind == path_type:
+                if count_segments(obj) > 5:
+                    segments(obj, matrix)
+                    continue
                 if not get_bounds(obj, left, bottom, right, top):
                     continue
                 if matrix is None and rotation0:
@@ -265,16 +301,22 @@ def _pdfium_path_boxes(page, to_display, rotation0: bool = False) -> list[tuple[
                 # objects of a form XObject are placed by the form's matrix
                 m = pdfium_c.FS_MATRIX()
                 pdfium_c.FPDFPageObj_GetMatrix(obj, m)
-                inner = (m.a, m.b, m.c, m.d, m.e, m.f)
-                if matrix is not None:
-                    a, b, c, d, e, f = matrix
-                    inner = (m.a * a + m.b * c, m.a * b + m.b * d, m.c * a + m.d * c, m.c * b + m.d * d,
-                             m.e * a + m.f * c + e, m.e * b + m.f * d + f)
                 visit(pdfium_c.FPDFFormObj_CountObjects(obj),
-                      lambda i, o=obj: pdfium_c.FPDFFormObj_GetObject(o, i), inner)
+                      lambda i, o=obj: pdfium_c.FPDFFormObj_GetObject(o, i),
+                      _compose((m.a, m.b, m.c, m.d, m.e, m.f), matrix))
 
     visit(pdfium_c.FPDFPage_CountObjects(page), lambda i: pdfium_c.FPDFPage_GetObject(page, i), None)
     return boxes
+
+
+def _compose(inner: tuple, outer: tuple | None) -> tuple:
+    """The matrix (a, b, c, d, e, f) of ``inner`` followed by ``outer`` (None: no outer)."""
+    if outer is None:
+        return inner
+    a, b, c, d, e, f = outer
+    ia, ib, ic, id_, ie, if_ = inner
+    return (ia * a + ib * c, ia * b + ib * d, ic * a + id_ * c, ic * b + id_ * d,
+            ie * a + if_ * c + e, ie * b + if_ * d + f)
 
 
 # PDFium boxes are in unrotated page space with y growing up; map them to the

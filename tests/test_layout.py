@@ -286,18 +286,38 @@ def test_a_table_ends_where_its_grid_ends_and_every_line_is_placed_once():
 
 # -- without ruling lines ---------------------------------------------------------------
 
-def test_columns_clustered_where_the_page_draws_only_a_frame():
-    """福利彩票发行中心 draws a frame and no cell borders: the columns come from positions.
-    The page prints `229 其他支出 216,801,570 215,020,000 1,781,570`, 事业收入 blank."""
+def test_a_grid_drawn_as_one_path_is_read_segment_by_segment():
+    """福利彩票发行中心 draws each table's grid as one path of 40 to 85 segments (its bounds
+    are only a frame). The page prints `229 其他支出 216,801,570 215,020,000 1,781,570`,
+    事业收入 and 事业单位经营收入 blank."""
     _, _, _, grid = grid_titled("shanghai_fulicaipiao_2026_budget", "2026年预算单位收入预算总表")
-    assert not grid.ruled
+    assert grid.ruled
     cells = row(grid, "229")
-    assert cells[column(grid, "功能分类科目编码", "类")].text == "229"
+    assert cells[column(grid, "项目", "功能分类科目编码", "类")].text == "229"
     assert cells[column(grid, "项目", "功能分类科目名称")].text == "其他支出"
-    assert cells[column(grid, "合计")].text == "216,801,570"
-    assert cells[column(grid, "财政拨款收入")].text == "215,020,000"
-    assert cells[column(grid, "其他收入")].text == "1,781,570"
+    assert cells[column(grid, "收入预算", "合计")].text == "216,801,570"
+    assert cells[column(grid, "收入预算", "财政拨款收入")].text == "215,020,000"
+    assert cells[column(grid, "收入预算", "其他收入")].text == "1,781,570"
     assert cells[column(grid, "收入预算", "事业收入")] is None
+    assert cells[column(grid, "收入预算", "事业单位经营收入")] is None
+
+
+def test_clustering_without_the_rules_reads_the_same_row():
+    """The same table read with ``rules=False``: columns clustered from positions, the
+    header's lowest labels matched to them, blank columns kept."""
+    from datasette_budget.read.grid import grid_for_region
+
+    lines, start, end, _ = grid_titled("shanghai_fulicaipiao_2026_budget", "2026年预算单位收入预算总表")
+    _, layout = _read("shanghai_fulicaipiao_2026_budget")
+    grid = grid_for_region(layout, lines, start, end, rules=False)
+    assert not grid.ruled
+    leaf = {c.labels[-1]: c.index for c in grid.columns}
+    cells = row(grid, "229")
+    assert cells[leaf["功能分类科目名称"]].text == "其他支出"
+    assert cells[leaf["合计"]].text == "216,801,570"
+    assert cells[leaf["财政拨款收入"]].text == "215,020,000"
+    assert cells[leaf["其他收入"]].text == "1,781,570"
+    assert cells[leaf["事业收入"]] is None
 
 
 # -- the slower reference extractor ------------------------------------------------------
