@@ -131,3 +131,18 @@ def test_summary_total_printed_first_and_names_only():
     h = table("huzhou_weijianwei_2026_budget", "summary")
     depth = {r["name"]: r["depth"] for r in h.rows if r["side"] == "支出"}
     assert (depth["科学技术支出"], depth["基础研究"], depth["实验室及相关设施"]) == (1, 2, 3)
+
+
+def test_a_name_without_a_code():
+    """A row printing a name but no code: the code list's only code for that name, marked
+    inferred; a name the list gives several codes for (行政运行) is reported, not guessed."""
+    from datasette_budget.read.coded import read_coded
+    from datasette_budget.read.interpret import Row
+    from datasette_budget.read.parsed import ParsedTable
+
+    t = ParsedTable(role="gpb_expenditure", title="一般公共预算支出表", first_line=1, last_line=4, page=1, unit="万元")
+    paths = [("科目名称",), ("合计",)]
+    read_coded(t, "function", paths, [Row(1, 2, "住房公积金 | 12.50", ["住房公积金", "12.50"]),
+                                      Row(1, 3, "行政运行 | 3.00", ["行政运行", "3.00"])])
+    assert [(r["code"], r["values"], r.get("inferred_code")) for r in t.rows] == [("2210201", {"total": 125000}, True)]
+    assert [(u["line"], u["reason"]) for u in t.unparsed] == [(3, "a row with amounts but no classification code")]
