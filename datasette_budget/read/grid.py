@@ -626,27 +626,36 @@ def _clustered_labels(header: list[TextLine], boundaries: list[float]) -> list[t
     two columns goes to both), else to the nearest column; words over the same columns on
     consecutive lines are one label wrapped in its cell (``一般公共预`` over ``算``)."""
     ncols = len(boundaries) - 1
+    words = [(text, x0, x1, line) for line in header for text, x0, x1 in _words(line)]
+    centres = [(boundaries[j] + boundaries[j + 1]) / 2 for j in range(ncols)]
+    widths = sorted(boundaries[j + 1] - boundaries[j] for j in range(ncols))
+    slack = widths[len(widths) // 2] / 2 if widths else 0.0
+    def covered(x0: float, x1: float) -> list[int]:
+        width = max(x1 - x0, 1.0)
+        hit = [j for j in range(ncols)
+               if min(x1, boundaries[j + 1]) - max(x0, boundaries[j]) >= min(0.5 * width, 0.2 * (boundaries[j + 1] - boundaries[j]))]
+        if not hit:
+            centre = (x0 + x1) / 2
+            hit = [min(range(ncols), key=lambda j: abs(centres[j] - centre))]
+        return hit
+
+    own = [covered(x0, x1) for _, x0, x1, _ in words]
     cells: list[list] = []  # [columns, text, bottom, height]
-    for line in header:
+    for n, (text, x0, x1, line) in enumerate(words):
         height = max(line.bottom - line.top, 1.0)
-        for text, x0, x1 in _words(line):
-            width = max(x1 - x0, 1.0)
-            hit = []
-            for j in range(ncols):
-                a, b = boundaries[j], boundaries[j + 1]
-                overlap = min(x1, b) - max(x0, a)
-                if overlap >= 0.5 * width or overlap >= 0.2 * (b - a):
-                    hit.append(j)
-            if not hit:
-                centre = (x0 + x1) / 2
-                hit = [min(range(ncols), key=lambda j: abs((boundaries[j] + boundaries[j + 1]) / 2 - centre))]
-            key = tuple(hit)
-            above = next((c for c in reversed(cells) if c[0] == key), None)
-            if above is not None and line.top - above[2] <= 0.6 * height and above[2] < line.bottom:
-                above[1] += text
-                above[2] = line.bottom
-            else:
-                cells.append([key, text, line.bottom, height])
+        hit = own[n]
+        under = [own[m] for m, (_, a, b, l) in enumerate(words) if l.top > line.top and a < x1 and b > x0]
+        if any(h != hit for h in under):
+            # a group label over other columns' labels (not its own text wrapped): every column
+            # whose middle it reaches (give or take half a column), and those of the labels under it
+            hit = sorted({j for h in under for j in h} | {j for j in range(ncols) if x0 - slack <= centres[j] <= x1 + slack})
+        key = tuple(hit)
+        above = next((c for c in reversed(cells) if c[0] == key), None)
+        if above is not None and line.top - above[2] <= 0.6 * height and above[2] < line.bottom:
+            above[1] += text
+            above[2] = line.bottom
+        else:
+            cells.append([key, text, line.bottom, height])
     labels: list[list[str]] = [[] for _ in range(ncols)]
     for columns, text, _, _ in cells:
         for j in columns:
