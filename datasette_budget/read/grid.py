@@ -114,6 +114,8 @@ class Grid:
 AMOUNT_TEXT_RE = re.compile(r"^-?[\d,]*\d(?:\.\d+)?$")
 # a code (3, 5 or 7 digits; 6 for a unit), not a year (2025年预算数)
 CODE_TEXT_RE = re.compile(r"^\[?(?:\d{3}|\d{5,7})\]?(?![\d年])")
+# an item of a list of rows: 一、本年收入, （一）, 1、 (a row even when its figures are blank)
+ITEM_MARKER_RE = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}、)")
 TOTAL_TEXT_RE = re.compile(r"^(?:合\s*计|总\s*计|本年收入合计|本年支出合计|收入总计|支出总计)")
 UNIT_TEXT_RE = re.compile(r"单位\s*[:：]|编制单位|预算单位\s*[:：]|单位名称\s*[:：]")
 COLUMN_NUMBER_RE = re.compile(r"^(?:\d{1,2}|\*+|[甲乙丙丁]|栏次|行次|—+|-+)$")
@@ -128,14 +130,15 @@ COLUMN_MATCH = 3.0  # a continuation page's column borders within this of the fi
 
 
 def _is_body_text(texts: list[str]) -> bool:
-    """A row of the body: it holds an amount or a code, or only total labels (a 合计 row
-    whose cells are blank; a header row holds 合计 among other labels)."""
+    """A row of the body: it holds an amount, a code or a numbered item (一、…), or only
+    total labels (a 合计 row whose cells are blank; a header row holds 合计 among other
+    labels)."""
     labels = other = 0
     for t in texts:
         c = t.replace(" ", "")
         if not c:
             continue
-        if AMOUNT_TEXT_RE.match(c) or CODE_TEXT_RE.match(c):
+        if AMOUNT_TEXT_RE.match(c) or CODE_TEXT_RE.match(c) or ITEM_MARKER_RE.match(c):
             return True
         if TOTAL_TEXT_RE.match(c):
             labels += 1
