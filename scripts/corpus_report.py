@@ -22,8 +22,9 @@ to store (readers of new layouts: store figures this way, or change the mapping 
 - economic_basic / economic_gpb_total: roles ``basic_expenditure`` / ``economic_expenditure``, 类
   rows as subtotals, else the sum of 5-digit rows of the class; 合计 columns total / personnel / public.
 - sangong and what the same table prints: ``sangong_items.kind`` in :data:`SANGONG_KINDS`
-  (机关运行经费 ``running_costs``, 会议费 ``meeting``, 培训费 ``training``, 行政经费 ``administrative``);
-  a prior-year panel in ``sangong_items.prior_year_amount``; per-unit rows carry ``unit_name``.
+  (机关运行经费 ``running_cost``, 会议费 ``meeting``, 培训费 ``training``, 行政经费 ``administrative``);
+  a prior-year panel in ``sangong_items.prior_year_amount`` (its 合计 in ``declared_totals``,
+  column ``prior_year_amount``); per-unit rows carry ``unit_name``.
 - performance (a 绩效自评表): keys of ``performance_targets.fields`` (JSON), amounts in 元.
 """
 from __future__ import annotations
@@ -53,7 +54,7 @@ SANGONG_KINDS = {
     "公务用车购置费": "vehicle_purchase",
     "公务用车运行费": "vehicle_operation",
     # printed in the same table as the 三公 items
-    "机关运行经费": "running_costs",
+    "机关运行经费": "running_cost",
     "会议费": "meeting",
     "培训费": "training",
     "行政经费": "administrative",
@@ -178,9 +179,8 @@ def key_value(db: sqlite3.Connection, slug: str, key: dict) -> object:
         what = name.split(".")[0]
         if what == "function_gpb":
             return _declared(db, slug, "gpb_expenditure", "total", "prior_year")
-        if what == "sangong" and "prior_year_amount" in _columns(db, "sangong_items"):
-            return _one(db, "select prior_year_amount from sangong_items where document = ? and kind = 'total'",
-                        [slug])
+        if what == "sangong":
+            return _declared(db, slug, "sangong", "total", "prior_year_amount")
         return None
     if table == "structure":
         if name == "sangong.unit_rows" and "unit_name" in _columns(db, "sangong_items"):
