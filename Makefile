@@ -9,7 +9,7 @@ DOCUMENTS := $(wildcard data/documents/*)
 # Datasette 1.0 reads its configuration (settings, plugins) from datasette.yaml.
 CONFIG = $(shell $(BIN)/python -c 'import datasette.version as v; print("" if v.__version__.startswith("0.") else "-c datasette.yaml")')
 
-.PHONY: serve test bench install wheel clean
+.PHONY: serve test bench corpus install wheel clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.corpus_speed
+
+# The corpus report: every document of ../shared/corpus loaded, against expected.csv.
+corpus: $(VENV)/.installed
+	$(BIN)/python -m scripts.corpus_report
 
 # The wheel and sdist, in dist/.
 wheel: $(VENV)/.installed

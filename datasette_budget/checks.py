@@ -48,7 +48,7 @@ BASIC_PARTS = ("basic_wages", "basic_family", "basic_goods", "basic_capital")
 PROJECT_PARTS = ("project_social", "project_debt", "project_construction", "project_other")
 EXTRA_PARTS = ("remit_superior", "operating", "affiliated_subsidy")
 INCOME_SOURCES = ("general_budget", "government_fund", "state_capital", "special_account", "business",
-                  "operating", "superior_subsidy", "affiliated", "other", "transfer")
+                  "operating", "superior_subsidy", "affiliated", "other", "transfer", "carryover")
 # economic class -> the basic sub-column of the function tables it belongs in
 CLASS_COLUMNS = {"301": "basic_wages", "302": "basic_goods", "303": "basic_family", "309": "basic_capital",
                  "310": "basic_capital"}
@@ -86,6 +86,7 @@ _regex = cache(re.compile)
 COMPACT_RE = re.compile(r"[“”\"\s]")
 FUNCTION_LEVELS_RE = re.compile(r"([^（）()]+?)[（(](类|款|项)[）)]")
 SPACE_RE = re.compile(r"\s")
+CARRY_PARENT_RE = re.compile(r"^[一二三四五六七八九十]*、?(上年结转|年初结转)")
 
 
 def D(value) -> Decimal:
@@ -209,7 +210,10 @@ def _table_total(table, column: str) -> tuple[Decimal, list[int]]:
     total = _declared(table)
     if total and column in total["values"]:
         return D(total["values"][column]), [total["line"]]
-    return _column_sum(table.rows, column), [r["line"] for r in table.rows]
+    # a table by budget unit that prints no 合计: its units (the department's row when printed)
+    rows = table.rows or [t for t in table.totals if t.get("kind") == "department"] or [
+        t for t in table.totals if t.get("kind") == "unit"]
+    return _column_sum(rows, column), [r["line"] for r in rows]
 
 
 def _summary_item(table, side: str, pattern: str) -> dict | None:
@@ -307,13 +311,18 @@ def declared_totals(out: Checks, role: str, table) -> None:
         out.add("table.sum=declared_total", role, status="skipped", note="the table is printed empty",
                 lines=[table.first_line])
         return
+    # a table by budget unit (单位名称 rows, no codes): its units are the parts of 合计 and
+    # of the department's own row, and are not checked against anything themselves
+    units = [] if table.rows else [t for t in table.totals if t.get("kind") == "unit"]
     for total in table.totals:
         kind = total.get("kind")
         if kind == "subtotal":
             items = [r for r in table.rows if r["code"].startswith(total["code"])]
             rule = "table.sum=subtotal"
-        elif kind in ("total", "unit"):
-            items = table.rows
+        elif kind == "unit" and units:
+            continue
+        elif kind in ("total", "unit", "department"):
+            items = units or table.rows
             rule = "table.sum=declared_total"
         else:
             continue
@@ -404,8 +413,11 @@ def _summary_tops(table, side: str) -> list[dict]:
     """The items of a side's 本年合计: its top-level items printed above that total (the
     carry-overs printed below it, and their parts, belong to 总计)."""
     total = _summary_total(table, side)
-    return [r for r in table.rows if r["side"] == side and r["depth"] == 1
-            and (total is None or r["line"] <= total["line"])]
+    tops = [r for r in table.rows if r["side"] == side and r["depth"] == 1]
+    if total is not None and not any(r["line"] <= total["line"] for r in tops):
+        # 合计 printed first, above its items (重庆): its items are the ones below it
+        return tops
+    return [r for r in tops if total is None or r["line"] <= total["line"]]
 
 
 def _summary_carry(table, side: str) -> list[dict]:
@@ -414,7 +426,8 @@ def _summary_carry(table, side: str) -> list[dict]:
     total = _summary_total(table, side)
     if total is None:
         return []
-    return [r for r in table.rows if r["side"] == side and r["depth"] == 0 and r["line"] > total["line"]]
+    first = not any(r["line"] <= total["line"] for r in table.rows if r["side"] == side and r["depth"] == 1)
+    return [r for r in table.rows if r["side"] == side and r["depth"] == 0 and (first or r["line"] > total["line"])]
 
 
 def _summary_grand_total(table, side: str) -> dict | None:
@@ -425,10 +438,20 @@ def _summary_grand_total(table, side: str) -> dict | None:
 
 def sangong_sums(out: Checks, table) -> None:
     total = _declared(table)
-    tops = [r for r in table.rows if r["depth"] == 1]
+    # rows per budget unit (unit_name) are checked against their unit's 合计, not the department's
+    department = [r for r in table.rows if not r.get("unit_name")]
+    tops = [r for r in department if r["depth"] == 1]
     if total:
         out.add("table.sum=declared_total", "sangong 合计", D(total["values"]["amount"]), _column_sum(tops, "amount"),
                 lines=[total["line"]] + [r["line"] for r in tops])
+    for unit in (t for t in table.totals if t.get("kind") == "unit" and t.get("unit_name")):
+        parts = [r for r in table.rows if r.get("unit_name") == unit["unit_name"] and r["depth"] == 1]
+        out.add("table.sum=declared_total", f"sangong {unit['unit_name']} 合计", D(unit["values"]["amount"]),
+                _column_sum(parts, "amount"), lines=[unit["line"]] + [r["line"] for r in parts])
+    units = [t for t in table.totals if t.get("kind") == "unit" and t.get("unit_name")]
+    if total and units:
+        out.add("table.sum=declared_total", "sangong 合计 = its units", D(total["values"]["amount"]),
+                _column_sum(units, "amount"), lines=[total["line"]] + [u["line"] for u in units])
     for n, row in enumerate(table.rows):
         if row["depth"] != 1:
             continue
@@ -436,7 +459,7 @@ def sangong_sums(out: Checks, table) -> None:
         # in the same table, is no part of 三公
         children = []
         for following in table.rows[n + 1:]:
-            if following["depth"] != 2:
+            if following["depth"] != 2 or following.get("unit_name") != row.get("unit_name"):
                 break
             children.append(following)
         if children:
@@ -459,8 +482,13 @@ def across_tables(out: Checks, tables: dict, doc) -> None:
         summary, income = tables["summary"], tables["income"]
         total = _summary_total(summary, "收入")
         amount, lines = _table_total(income, "total")
+        scope = "本年收入合计 = income 合计"
+        if total and "carryover" in income.columns and total["label"].startswith("本年"):
+            # the income table's 合计 includes its 上年结转 column; 本年收入合计 does not
+            amount -= _table_total(income, "carryover")[0]
+            scope = "本年收入合计 = income 合计 - 上年结转"
         if total:
-            out.add("cross.summary=income", "本年收入合计 = income 合计", amount, D(total["values"]["amount"]),
+            out.add("cross.summary=income", scope, amount, D(total["values"]["amount"]),
                     lines=lines + [total["line"]])
         for pattern, column in SUMMARY_INCOME_ITEMS:
             item = _summary_item(summary, "收入", pattern)
@@ -506,8 +534,12 @@ def across_tables(out: Checks, tables: dict, doc) -> None:
         economic_classes(out, tables)
     if need("cross.sangong=economic", "sangong / economic_expenditure", "sangong", "economic_expenditure"):
         sangong, economic = tables["sangong"], tables["economic_expenditure"]
-        for kind, code in SANGONG_ECONOMIC.items():
-            row = next((r for r in sangong.rows if r["kind"] == kind), None)
+        by_class = bool(economic.rows) and all(len(r["code"]) == 3 for r in economic.rows)
+        if by_class:
+            out.add("cross.sangong=economic", "sangong / economic_expenditure", status="skipped",
+                    note="the economic table prints 类 rows only, not the 款 of the 三公 items")
+        for kind, code in SANGONG_ECONOMIC.items() if not by_class else ():
+            row = next((r for r in sangong.rows if r["kind"] == kind and not r.get("unit_name")), None)
             items = [r for r in economic.rows if r["code"] == code]
             out.add("cross.sangong=economic", f"{SANGONG_LABELS[kind]} = economic {code}",
                     _column_sum(items, "total"), D(row["values"]["amount"]) if row else ZERO,
@@ -604,9 +636,16 @@ def appropriation_vs_funds(out: Checks, tables: dict) -> None:
         amount, where = _table_total(tables[role], "total")
         total_spent += amount
         lines += where
+        # the fund's 上年结转 (printed under 二、上年结转) is spent in the fund's table too
+        search = _regex(pattern).search
+        carry = next((r for r in summary.rows if r["side"] == "收入" and r["depth"] == 2 and r is not item
+                      and CARRY_PARENT_RE.match(r.get("parent") or "") and search(r["name"])), None)
         if item:
-            out.add("cross.appropriation_summary=fund_tables", f"{item['item']} = {role} 合计", amount,
-                    D(item["values"]["amount"]), lines=where + [item["line"]],
+            printed = D(item["values"]["amount"]) + (D(carry["values"]["amount"]) if carry else ZERO)
+            out.add("cross.appropriation_summary=fund_tables",
+                    f"{item['item']}{' + ' + carry['parent'] + ' ' + carry['item'] if carry else ''} = {role} 合计",
+                    amount, printed,
+                    lines=where + [item["line"]] + ([carry["line"]] if carry else []),
                     note="printed blank in 财政拨款收支总表, read as 0" if item["values"]["amount"] is None else None)
     total = _summary_total(summary, "支出")
     if total and not missing:
@@ -617,6 +656,21 @@ def appropriation_vs_funds(out: Checks, tables: dict) -> None:
 
 
 def basic_vs_economic(out: Checks, basic, economic) -> None:
+    if "basic" not in economic.columns:
+        out.add("cross.basic_table=economic_basic", "basic_expenditure / economic_expenditure", status="skipped",
+                note="the economic table prints no 基本支出 column")
+        return
+    if economic.rows and all(len(r["code"]) == 3 for r in economic.rows):
+        # an economic table by 类 only (泉州): compare class by class
+        for row in economic.rows:
+            items = [r for r in basic.rows if r["code"][:3] == row["code"]]
+            out.add("cross.basic_table=economic_basic", f"economic {row['code']} {row.get('economic_name') or row['name']}",
+                    _column_sum(items, "total"), D(row["values"].get("basic")),
+                    lines=[row["line"]] + [r["line"] for r in items])
+        amount, lines = _table_total(basic, "total")
+        out.add("cross.basic_table=economic_basic", "基本支出 合计", amount, _column_sum(economic.rows, "basic"),
+                lines=lines + [r["line"] for r in economic.rows])
+        return
     by_code: dict[str, list[dict]] = {}
     for row in economic.rows:
         by_code.setdefault(row["code"], []).append(row)

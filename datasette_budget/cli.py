@@ -44,7 +44,12 @@ def budget():
 @click.option("--max-file-size", type=FileSize(), default="200MB", show_default=True,
               help="Refuse files larger than this (a real disclosure is a few MB at most).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
-def load(db_path, paths, source_url, jobs, extractor, max_file_size, progress):
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False),
+              help="CSV of what you already know of the files (columns file, department, year, phase, "
+                   "level, region, source_url; blank cells are detected): it overrides detection.")
+@click.option("--replace", is_flag=True,
+              help="Let a file replace a loaded document of the same identity from a different file.")
+def load(db_path, paths, source_url, jobs, extractor, max_file_size, progress, manifest, replace):
     """Load disclosures (text or PDF files, or folders of them) into DB_PATH.
 
     Example:
@@ -54,11 +59,15 @@ def load(db_path, paths, source_url, jobs, extractor, max_file_size, progress):
     Loading a document again replaces its rows. Each document is written whole or not at
     all, so a file that fails leaves the database as it was and does not stop the batch.
     Only regular files are read: every other path met (a FIFO, a device, a folder that
-    cannot be listed) is reported and skipped.
+    cannot be listed) is reported and skipped. A document is its department, year, level
+    and phase: a different file of a loaded document's identity is refused unless
+    --replace. Files of a folder that are not documents (README.md, .csv …) are skipped
+    with a note.
     """
     from .loader import expand_paths, load_paths
 
     files, skipped = expand_paths(paths)
+    identities = _manifest_identities(manifest, files) if manifest else None
     if progress is None:
         progress = sys.stderr.isatty()
     bar = None
@@ -82,7 +91,8 @@ def load(db_path, paths, source_url, jobs, extractor, max_file_size, progress):
 
     try:
         report = load_paths(db_path, files, source_url=source_url, extractor=extractor, jobs=jobs,
-                            max_file_size=max_file_size, on_document=on_document)
+                            max_file_size=max_file_size, on_document=on_document, replace=replace,
+                            identities=identities)
     finally:
         if bar:
             bar.__exit__(None, None, None)
@@ -91,9 +101,12 @@ def load(db_path, paths, source_url, jobs, extractor, max_file_size, progress):
         for warning in entry["warnings"]:
             click.echo(f"warning: {warning}", err=True)
     click.echo(load_summary(report, db_path), err=True)
-    for entry in report["skipped"] + report["failed"]:
+    for line in identity_lines(report):
+        click.echo(line, err=True)
+    errors = [e for e in report["skipped"] if "error" in e] + report["failed"]
+    for entry in errors:
         click.echo(f"error: {entry['error']}", err=True)
-    if report["failed"] or report["skipped"]:
+    if errors:
         sys.exit(1)
 
 
@@ -110,14 +123,47 @@ def load_summary(report: dict, db_path) -> str:
         fields.append(rows)
     if report["loaded"]:
         fields.append(f"unparsed lines {sum(e['unparsed'] for e in report['loaded'])}")
-    if report["skipped"]:
-        n = len(report["skipped"])
-        fields.append(f"{n} {'path' if n == 1 else 'paths'} skipped")
+    errors = [s for s in report["skipped"] if "error" in s]
+    if errors:
+        fields.append(f"{len(errors)} {'path' if len(errors) == 1 else 'paths'} skipped")
+    notes = len(report["skipped"]) - len(errors)
+    if notes:
+        fields.append(f"{notes} {'file' if notes == 1 else 'files'} that {'is' if notes == 1 else 'are'} "
+                      "not a document skipped")
     if report["files"]:
         summary = f"Loaded {len(report['loaded'])} of {report['files']} documents into {db_path}"
     else:
         summary = f"Found no file to load into {db_path}"
     return summary + (": " + "; ".join(fields) if fields else "") + "."
+
+
+def _manifest_identities(manifest: str, files: list[Path]) -> dict:
+    from .read.identity import ManifestError, manifest_identities
+
+    try:
+        return manifest_identities(manifest, files)
+    except ManifestError as e:
+        raise click.ClickException(str(e)) from e
+
+
+def identity_lines(report: dict) -> list[str]:
+    """What happened to identities: files of a folder skipped, documents reloaded from the same
+    file, or replaced by a different one (--replace)."""
+    lines = [f"note: {s['note']}" for s in report.get("skipped", []) if "note" in s]
+    for entry in report["loaded"]:
+        previous = entry.get("previous")
+        if not previous:
+            continue
+        name = Path(entry["file"]).name
+        if previous["same_file"] and previous["source_file"] == name:
+            lines.append(f"reloaded: {entry['slug']} from {name} again; its rows were replaced")
+        elif previous["same_file"]:
+            lines.append(f"reloaded: {entry['slug']} from {name}, the same content as {previous['source_file']}; "
+                         "its rows were replaced")
+        else:
+            lines.append(f"replaced: {entry['slug']} loaded from {previous['source_file']} is replaced by "
+                         f"{name} (--replace)")
+    return lines
 
 
 @budget.command(name="check")

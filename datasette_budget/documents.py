@@ -8,9 +8,7 @@ import hashlib
 import os
 import re
 import stat
-from collections import Counter
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 
 
@@ -100,17 +98,20 @@ def read_document(path: Path, extractor: str = "auto", max_size: int | None = DE
     sha256 = hashlib.sha256(raw).hexdigest()
     if raw.startswith(b"%PDF") or path.suffix.lower() == ".pdf":
         from .pdf_text import PdfError, extract_pages
+        from .read.text_layer import check_text_layer, no_text_sentence
 
         try:
             pages = extract_pages(path, extractor)
         except PdfError as e:
-            raise DocumentError(str(e)) from e
+            # no text at all: if its pages are images, a scanned document, and which pages
+            raise DocumentError(no_text_sentence(path) or str(e)) from e
         lines, number = [], 0
         for page_number, page_lines in enumerate(pages, start=1):
             for text in page_lines:
                 number += 1
                 lines.append(Line(page_number, number, text))
-        return SourceDocument(path, sha256, lines, "pdf")
+        warnings = check_text_layer(path, [n for n, p in enumerate(pages, 1) if not p], len(pages))
+        return SourceDocument(path, sha256, lines, "pdf", warnings)
     text = decode_text(path, raw)
     return SourceDocument(path, sha256, text_lines(text), "text")
 
@@ -174,92 +175,5 @@ def text_lines(text: str) -> list[Line]:
     return lines
 
 
-# -- what the document is ------------------------------------------------------------
-
-# the colon is required: a table column headed 单位名称 is not a label
-DEPARTMENT_LABEL_RE = re.compile(r"(?:编制部门|预算主管部门|单位名称|部门（单位）名称|部门名称)\s*[:：]\s*(\S+?)(?:\s|单位[:：]|$)")
-TITLE_RE = re.compile(
-    r"(?P<dept>[\u4e00-\u9fff（）()]{2,40}?)\s*(?P<year>20\d{2})\s*年度?\s*(?:区级|市级|县级)?\s*(?P<level>部门|单位)?\s*(?P<phase>预算|决算)"
-)
-YEAR_PHASE_RE = re.compile(r"(?P<year>20\d{2})\s*年度?\s*(?:区级|市级|县级)?\s*(?P<level>部门|单位)?\s*(?P<phase>预算|决算)")
-TABLE_PREFIX_RE = re.compile(r"^(?P<dept>[\u4e00-\u9fff（）()]{2,40}?)(?:部门|单位)?(?:收支总体情况|财务收支|收入总体|支出总体)")
-REGION_RE = re.compile(r"^((?:[^省市]{2,7}?(?:省|自治区))?(?:[^市]{1,7}?市)?(?:[^市区县]{1,4}?(?:区|县|旗))?)")
-UNIT_CODE_RE = re.compile(r"^(\d{6})\s+\S+")
-# the numbering before a title: 第二部分, 1., （一）, 一、
-TITLE_NUMBER_RE = re.compile(r"^(第.部分|\d+[.、]|（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、)\s*")
-
-
-def describe(lines: list[Line], filename: str = "") -> dict:
-    """Department, unit code, region, year, phase (预算/决算) and level (部门/单位) of a document.
-
-    The department comes from a label (``预算主管部门：``, ``编制部门：``) when the document
-    prints one, else from the title (``上海市普陀区规划和自然资源局 2024 年度部门决算``) the
-    document prints most often, so a typo in one title does not name the wrong department.
-    A cover title that wraps over lines is read joined.
-    """
-    head = list(islice((l.text for l in lines if l.text), 400))
-    department = year = phase = level = None
-    labelled = []
-    for text in head:
-        m = DEPARTMENT_LABEL_RE.search(text) if ":" in text or "：" in text else None
-        if m:
-            labelled.append(m.group(1).strip("：:"))
-    cover = "".join(t.replace(" ", "") for t in head[:4])
-    titles: list[str] = []
-    for text in [cover] + head:
-        if "预算" not in text and "决算" not in text:
-            continue  # not a title: spares most lines the title regex
-        m = TITLE_RE.search(text.replace("第二部分", " ").replace("第三部分", " "))
-        if not m:
-            continue
-        if not year:
-            year, phase, level = int(m.group("year")), m.group("phase"), m.group("level")
-        candidate = TITLE_NUMBER_RE.sub("", m.group("dept")).strip()
-        if len(candidate) >= 3 and candidate not in ("部门", "单位") and not candidate.endswith(("区级", "市级", "县级")):
-            titles.append(candidate)
-    if labelled:
-        department = Counter(labelled).most_common(1)[0][0]
-    elif titles:
-        counts = Counter(titles)
-        department = max(titles, key=lambda t: (counts[t], -titles.index(t)))
-    if not department:
-        for text in (l.text for l in lines):
-            m = TABLE_PREFIX_RE.match(text.replace(" ", ""))
-            if m:
-                department = m.group("dept")
-                break
-    if not year:
-        for text in head:
-            m = YEAR_PHASE_RE.search(text)
-            if m:
-                year, phase, level = int(m.group("year")), m.group("phase"), m.group("level")
-                break
-    if not phase:
-        phase = "决算" if any("决算" in t for t in head) else "预算"
-    unit_code = None
-    for line in lines:
-        m = UNIT_CODE_RE.match(line.text)
-        if m:
-            unit_code = m.group(1)
-            break
-    region = None
-    if department:
-        m = REGION_RE.match(department)
-        region = (m.group(1) or None) if m else None
-    return {
-        "department": department,
-        "unit_code": unit_code,
-        "region": region,
-        "year": year,
-        "phase": phase,
-        "level": level or "部门",
-    }
-
-
-def slug_for(meta: dict) -> str:
-    """A readable, stable identity: department, year, level and phase.
-
-    ``slug_for({"department": "郑州市信访局", "year": 2021, "level": "部门", "phase": "预算"})``
-    is ``"郑州市信访局-2021-部门预算"``.
-    """
-    return f"{meta['department']}-{meta['year']}-{meta['level']}{meta['phase']}"
+# -- what the document is: read/identity.py (re-exported here for callers of this module)
+from .read.identity import describe, slug_for  # noqa: E402,F401

@@ -31,10 +31,14 @@ EXPENDITURE_AMOUNTS = [
     "total", "basic", "basic_wages", "basic_family", "basic_goods", "basic_capital",
     "project", "project_social", "project_debt", "project_construction", "project_other",
     "remit_superior", "operating", "affiliated_subsidy",
+    # 基本支出 split into 人员经费 | 公用经费; panels beside this year's: the year before, the carry-over
+    "basic_personnel", "basic_public", "prior_year", "prior_year_total", "prior_year_basic", "prior_year_project",
+    "carryover_total", "carryover_basic", "carryover_project",
 ]
 INCOME_AMOUNTS = [
     "total", "general_budget", "appropriation", "government_fund", "state_capital",
     "special_account", "business", "operating", "superior_subsidy", "affiliated", "other", "transfer",
+    "carryover",
 ]
 BASIC_AMOUNTS = ["total", "appropriation", "personnel", "public"]
 
@@ -95,7 +99,7 @@ SCHEMA: dict[str, tuple[dict, list, list]] = {
     ),
     "sangong_items": (
         {**LINE, "seq": int, "item": str, "label": str, "kind": str, "depth": int, "amount": float,
-         "budget_amount": float},
+         "budget_amount": float, "unit_name": str, "prior_year_amount": float, "carryover_amount": float},
         [], [["document"]],
     ),
     "procurement_items": (
@@ -228,8 +232,9 @@ class Batch:
         each = pause or os.environ.get(TEST_COMMIT_EACH_ENV)
         self.group = 1 if each else COMMIT_DOCUMENTS  # documents per commit at most
 
-    def write(self, prepared: Prepared, source_url: str | None) -> dict:
+    def write(self, prepared: Prepared, source_url: str | None, replace: bool = False) -> dict:
         if self.db is None:
+            refuse_conflict_unopened(self.db_path, prepared, replace)  # the file stays as it was
             self.db = connect(self.db_path)
             # the schema, rollup_state included, committed before any document: a load killed
             # during its first group still leaves a database that every canned query reads
@@ -242,7 +247,7 @@ class Batch:
             conn.execute("begin immediate")
             conn.in_batch = conn.holding = True
             self.started = time.monotonic()
-        counts = write_document(self.db, prepared, source_url)
+        counts = write_document(self.db, prepared, source_url, replace)
         if self.pause and self.pause[0] == self.committed:
             with open(self.pause[1], "rb") as fifo:  # returns once the test's end is open
                 fifo.read()  # and this once it is closed: the test kills the loader first
@@ -272,6 +277,16 @@ class Batch:
             return entries, str(e)
         self.committed += len(entries)
         return entries, None
+
+
+def write_error(path: Path, db_path: str | Path, error: sqlite3.DatabaseError) -> str:
+    """One sentence for a document that could not be written. A constraint its rows break is
+    the reader's fault, not the user's: say what it means, not SQLite's words."""
+    if isinstance(error, sqlite3.IntegrityError) and str(error).startswith("UNIQUE constraint failed"):
+        what = ("two of its tables were recognised as the same table" if "document_tables" in str(error)
+                else "two of its rows were read as the same row")
+        return f"{path}: not loaded: {what}; please report the file (the other documents are loaded)"
+    return f"{path}: could not be written to {db_path} ({error})"  # e.g. a trigger's own message
 
 
 def connect(db_path: str | Path) -> sqlite_utils.Database:
@@ -392,6 +407,7 @@ class Prepared:
     prior_year: list[dict]
     unparsed: int
     warnings: list[str]
+    previous: dict | None = None  # set when written: the document of the same identity it replaced
 
 
 def prepare(doc: Disclosure) -> Prepared:
@@ -403,15 +419,19 @@ def prepare(doc: Disclosure) -> Prepared:
                     code_rows(doc), check_rows, prior_year, len(doc.unparsed), doc.warnings)
 
 
-def write_document(db: sqlite_utils.Database, prepared: Prepared, source_url: str | None = None) -> dict:
-    """Replace one document's rows, whole or not at all; returns rows written per table."""
+def write_document(db: sqlite_utils.Database, prepared: Prepared, source_url: str | None = None,
+                   replace: bool = False) -> dict:
+    """Replace one document's rows, whole or not at all; returns rows written per table.
+
+    A document of the same identity loaded from another file is an :class:`IdentityConflict`
+    unless ``replace``; see :func:`previous_load`."""
     from . import checks, search
 
     slug = prepared.slug
     counts: dict[str, int] = {}
     with transaction(db):
         ensure_schema(db)
-        if db.execute("select 1 from documents where slug = ?", [slug]).fetchone():
+        if previous_load(db, prepared, replace):
             search.unindex_document(db, slug)
             delete_document(db, slug)
         rows = prepared.rows
@@ -431,6 +451,49 @@ def write_document(db: sqlite_utils.Database, prepared: Prepared, source_url: st
         insert_rows(db, "checks", checks.CHECK_COLUMNS, prepared.checks)
         insert_rows(db, "prior_year", checks.PRIOR_YEAR_COLUMNS, prepared.prior_year)
     return counts
+
+
+class IdentityConflict(DocumentError):
+    """A file whose identity (department, year, level, phase) is already loaded from another file."""
+
+
+def previous_load(db: sqlite_utils.Database | sqlite3.Connection, prepared: Prepared,
+                  replace: bool) -> dict | None:
+    """The loaded document this one replaces (``None`` if its identity is new), recorded in
+    ``prepared.previous`` with ``same_file``: loading the same file again (same name or same
+    content) replaces its rows; a different file of the same identity is refused, with a
+    sentence naming the file loaded before (the caller names the new one), unless ``replace``."""
+    row = db.execute("select source_file, sha256 from documents where slug = ?", [prepared.slug]).fetchone()
+    if row is None:
+        return None
+    source_file, sha256 = row
+    same = source_file == prepared.document["source_file"] or sha256 == prepared.document["sha256"]
+    if not same and not replace:
+        raise IdentityConflict(
+            f"{prepared.slug} is already loaded from {source_file}, a "
+            "different file; give --replace to replace it with this one, or a --manifest row that gives "
+            "this file its own department, year, level or phase")
+    prepared.previous = {"slug": prepared.slug, "source_file": source_file, "same_file": same}
+    return prepared.previous
+
+
+def refuse_conflict_unopened(db_path: str | Path, prepared: Prepared, replace: bool) -> None:
+    """:func:`previous_load` on a read-only connection, before the loader opens the database for
+    writing (which changes the file even when nothing is written)."""
+    if not Path(db_path).is_file():
+        return
+    try:
+        conn = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True, timeout=60)
+    except sqlite3.DatabaseError:
+        return  # the write's own check still refuses it
+    try:
+        if conn.execute("select 1 from sqlite_master where type = 'table' and name = 'documents'").fetchone():
+            previous_load(conn, prepared, replace)
+    except sqlite3.DatabaseError:
+        pass  # not readable read-only (another writer's log, say): the write's own check still refuses it
+    finally:
+        conn.close()
+    prepared.previous = None  # set again by the write
 
 
 def insert_rows(db: sqlite_utils.Database, table: str, columns: dict, rows: list[dict], *,
@@ -568,7 +631,9 @@ def _table_rows(doc: Disclosure, table: ParsedTable, out: dict) -> None:
             out["sangong_items"].append({
                 **_where(row, doc), "seq": seq, "item": row["item"], "label": row["label"],
                 "kind": row["kind"], "depth": row.get("depth", 1), "amount": row["values"]["amount"],
-                "budget_amount": row["values"].get("budget_amount")})
+                "budget_amount": row["values"].get("budget_amount"), "unit_name": row.get("unit_name"),
+                "prior_year_amount": row["values"].get("prior_year_amount"),
+                "carryover_amount": row["values"].get("carryover_amount")})
     elif role == "procurement":
         for row in table.rows:
             quantity, amount = row["values"]["quantity"], row["values"]["amount"]
@@ -657,7 +722,7 @@ def code_rows(doc: Disclosure) -> list[tuple[str, list[dict], bool]]:
         out.append((table, [r for r in rows if r["source"] == "document"], True))
         out.append((table, [r for r in rows if r["source"] != "document"], False))
     # procurement rows point at function codes too
-    codes = {r["code"] for t in doc.tables if t.role == "procurement" for r in t.rows}
+    codes = {r["code"] for t in doc.tables if t.role == "procurement" for r in t.rows if r.get("code")}
     if codes:
         ref = classification.reference("function")
         extra = []
@@ -671,11 +736,17 @@ def code_rows(doc: Disclosure) -> list[tuple[str, list[dict], bool]]:
     return out
 
 
+# What a document in a folder is named: a PDF or extracted text. Other files (README.md,
+# a .csv of figures, a .json manifest …) are skipped with a note; named directly, any file is read.
+DOCUMENT_SUFFIXES = {".pdf", ".txt", ".text"}
+
+
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[dict]]:
-    """The regular files named directly, and those inside named folders (sorted, hidden ones
-    skipped); and every other path met, with the sentence that says why it was skipped: a
-    folder that cannot be listed, a FIFO or device, a broken link, a link back to a folder
-    already read. Nothing is opened but folders."""
+    """The regular files named directly, and the documents inside named folders (sorted,
+    hidden ones skipped); and every other path met, with the sentence that says why it was
+    skipped: ``{"file", "error"}`` for a folder that cannot be listed, a FIFO or device, a
+    broken link, a link back to a folder already read; ``{"file", "note"}`` for a file of a
+    folder that is not a document (:data:`DOCUMENT_SUFFIXES`). Nothing is opened but folders."""
     files: list[Path] = []
     skipped: list[dict] = []
     folders: set[tuple[int, int]] = set()
@@ -683,13 +754,17 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[dict]]:
     def skip(path: Path, error: str) -> None:
         skipped.append({"file": str(path), "error": error})
 
-    def visit(path: Path) -> None:
+    def visit(path: Path, named: bool = False) -> None:
         try:
             info = path.stat()
         except OSError as e:
             return skip(path, f"{path}: cannot be read ({e.strerror}); expected a budget disclosure file or a folder of them")
         if stat.S_ISREG(info.st_mode):
-            files.append(path)
+            if named or path.suffix.lower() in DOCUMENT_SUFFIXES:
+                files.append(path)
+            else:
+                skipped.append({"file": str(path), "note": f"{path}: skipped, not a document (expected "
+                                f"{', '.join(sorted(DOCUMENT_SUFFIXES))} files in a folder)"})
         elif not stat.S_ISDIR(info.st_mode):
             skip(path, not_regular(path, info.st_mode))
         elif (info.st_dev, info.st_ino) in folders:
@@ -705,23 +780,24 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[dict]]:
                 visit(path / name)
 
     for p in map(Path, paths):
-        visit(p)
+        visit(p, named=True)
     return files, skipped
 
 
 def _prepare(args) -> tuple[Path, Prepared | None, str | None]:
-    path, extractor, max_size = args
+    path, extractor, max_size, identity = args
     try:
-        return path, prepare(read_disclosure(path, extractor, max_size)), None
+        return path, prepare(read_disclosure(path, extractor, identity, max_size)), None
     except DocumentError as e:
         return path, None, str(e)
 
 
-def prepared_in_order(files: list[Path], extractor: str, jobs: int, max_size: int | None) -> Iterator[tuple]:
+def prepared_in_order(files: list[Path], extractor: str, jobs: int, max_size: int | None,
+                      identities: dict[Path, dict] | None = None) -> Iterator[tuple]:
     """(path, prepared, error) per file, in order. With ``jobs > 1`` files are read and
     checked in worker processes, at most ``4 × jobs`` ahead of the writer, so memory stays
     flat however long the batch."""
-    tasks = ((f, extractor, max_size) for f in files)
+    tasks = ((f, extractor, max_size, (identities or {}).get(f)) for f in files)
     if jobs <= 1 or len(files) <= 1:
         yield from map(_prepare, tasks)
         return
@@ -755,6 +831,8 @@ def load_paths(
     jobs: int = 1,
     max_file_size: int | None = DEFAULT_MAX_FILE_SIZE,
     on_document: Callable[[dict], None] | None = None,
+    replace: bool = False,
+    identities: dict[Path, dict] | None = None,
 ) -> dict:
     """Load every file into ``db_path``; each document is written whole or not at all.
 
@@ -763,8 +841,11 @@ def load_paths(
     committed, per file that failed and per path skipped (:func:`expand_paths`). A file that
     fails is reported and does not stop the batch, nor undo other files. Documents are
     committed in groups (:class:`Batch`); ``loaded`` lists committed ones only.
+    ``identities`` maps a file to what a manifest says of it (:func:`read.identity.manifest_identities`);
+    ``replace`` lets a file replace a document of its identity loaded from another file.
     """
     files, skipped = expand_paths(paths)
+    identities = identities or {}
     report: dict = {"files": len(files), "loaded": [], "failed": [], "skipped": skipped}
     batch = Batch(db_path)  # opens the database with the first document that parses
     full: dict = {}  # once the disk is full: the file the batch stopped at
@@ -780,27 +861,32 @@ def load_paths(
                                      f"{db_path} ({error})"} for e in entries)
 
     try:
-        for path, prepared, error in prepared_in_order(files, extractor, jobs, max_file_size):
+        for path, prepared, error in prepared_in_order(files, extractor, jobs, max_file_size, identities):
             if error:
                 entry = {"file": str(path), "error": error}
                 report["failed"].append(entry)
             else:
                 try:
-                    counts = batch.write(prepared, source_url)
+                    counts = batch.write(prepared, identities.get(path, {}).get("source_url") or source_url,
+                                         replace)
+                except IdentityConflict as e:
+                    entry = {"file": str(path), "error": f"{path}: {e}"}
+                    report["failed"].append(entry)
                 except sqlite3.DatabaseError as e:
                     if disk_full(e):
                         # every file after it would fail the same way: stop, keeping what fits
                         full["file"] = str(path)
                         settle()
                         break
-                    entry = {"file": str(path), "error": f"{path}: could not be written to {db_path} ({e})"}
+                    entry = {"file": str(path), "error": write_error(path, db_path, e)}
                     report["failed"].append(entry)
                     if batch.pending and not batch.open:
                         settle()  # the documents before it went with the transaction
                 else:
                     entry = {"file": str(path), "slug": prepared.slug,
                              "rows": {k: v for k, v in counts.items() if v},
-                             "unparsed": prepared.unparsed, "warnings": with_full_path(path, prepared.warnings)}
+                             "unparsed": prepared.unparsed, "warnings": with_full_path(path, prepared.warnings),
+                             "previous": prepared.previous}
                     batch.pending.append(entry)
                 if batch.due():
                     settle()
