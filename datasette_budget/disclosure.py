@@ -12,7 +12,7 @@ from . import narrative, performance
 from .documents import DEFAULT_MAX_FILE_SIZE, DocumentError, SourceDocument, read_document, read_file
 from .read.interpret import GRID_ROLES, evaluation_from_grid, table_from_grid
 from .read.identity import identify, slug_for
-from .read.recognise import one_table_per_role, read_or_unreadable, unknown_tables
+from .read.recognise import one_table_per_role, read_or_unreadable, unknown_tables, without_guessed_unit
 from .tables import PERFORMANCE_ROLES, ParsedTable, find_tables, table_parser
 
 # Tables every template of the family has; a missing one is a warning, not an error.
@@ -124,7 +124,8 @@ def read_disclosure(path: Path, extractor: str = "auto", identity: dict | None =
         else:
             parsers.append(table_parser(role, lines[s:e]))
     known = known_names([parse(None) for parse in parsers])
-    tables = [parse(known) for parse in parsers]
+    # figures of a table whose unit is not printed are not stored: 元 or 万元 is never guessed
+    tables = [without_guessed_unit(parse(known), lines) for parse in parsers]
     first_table = regions[0][1]
     story = narrative.parse_narrative(lines[:first_table])
     perf_start = min((s for role, s, e in regions if role in PERFORMANCE_ROLES), default=None)

@@ -518,3 +518,46 @@ def test_ningde_self_evaluation_loads_as_a_final_account_with_no_tables(tmp_path
     assert db.execute("select department, year, phase from documents").fetchall() == [("宁德市人民政府办公室", 2024, "决算")]
     standard = db.execute("select role, status from document_tables where role != 'performance_evaluation'").fetchall()
     assert standard and all(status == "missing" for _, status in standard)
+
+
+def _without_unit_line(source: Path, target: Path, page_index: int) -> None:
+    """``source`` with the glyphs of ``单位:万元`` removed from one page: the 上海 三公 table prints
+    it at the right of its 编制单位 line, each glyph its own text object."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    pdf = pdfium.PdfDocument(source)
+    page = pdf[page_index]
+    text = page.get_textpage()
+    unit_line = None
+    glyphs = [o for o in page.get_objects() if o.type == pdfium_c.FPDF_PAGEOBJ_TEXT]
+    for index, glyph in enumerate(glyphs):
+        if text.get_text_bounded(*glyph.get_bounds()).strip() == "万":
+            unit_line = glyphs[index - 3:index + 2]  # 单 位 : 万 元
+    assert "".join(text.get_text_bounded(*g.get_bounds()).strip() for g in unit_line) == "单位:万元"
+    for glyph in unit_line:
+        page.remove_obj(glyph)
+    page.gen_content()
+    pdf.save(target)
+
+
+def test_a_table_that_prints_no_unit_is_not_stored_as_yuan(tmp_path):
+    # 上海 审计局's 三公 table is in 万元 (237.92 万元 = 2,379,200 元, expected.csv): with its unit
+    # line gone, 237.92 must not be stored as 237.92 元 (nor guessed as 万元); the document says
+    # the table was not read, and the rest of it loads
+    need_corpus("shanghai_shenjiju_2026_budget.pdf")
+    edited = tmp_path / "no-unit.pdf"
+    _without_unit_line(CORPUS / "shanghai_shenjiju_2026_budget.pdf", edited, 18)
+    db_path = tmp_path / "b.db"
+    report = load_paths(db_path, [edited])
+    assert not report["failed"], report["failed"]
+    db = sqlite3.connect(db_path)
+    status, = db.execute("select status from document_tables where role = 'sangong'").fetchone()
+    assert status in ("missing", "unreadable")
+    assert db.execute("select count(*) from sangong_items").fetchone() == (0,)
+    assert db.execute("select count(*) from declared_totals where amount in (237.92, 2379200)").fetchone() == (0,)
+    warnings = [w for entry in report["loaded"] for w in entry["warnings"]]
+    assert any("sangong" in w and ("no sangong table found" in w or "prints no unit" in w) for w in warnings)
+    # the other tables of the document still load, in 元 as printed
+    assert db.execute("select amount from declared_totals where table_role = 'gpb_expenditure' "
+                      "and kind = 'total' and [column] = 'total'").fetchone() == (195774300,)

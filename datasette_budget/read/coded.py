@@ -256,7 +256,7 @@ def _read_block(table: ParsedTable, system: str, paths: list[tuple[str, ...]], r
                 labels: set[str]) -> None:
     spec = SPECS[spec_name]
     kinds = columns_of(paths, spec, {c for c, _ in spec} | PANEL_COLUMNS[spec_name])
-    unit = table.unit or "元"
+    unit = table.unit
     role = table.role
     amount_columns = [(n, k) for n, k in enumerate(kinds)
                       if k and k != "unknown" and not k.startswith(("code", "name", "row_number", "same:"))]

@@ -14,6 +14,7 @@ from ..documents import Line
 from .coded import compact, read_coded
 from .others import read_evaluation, read_procurement
 from .parsed import ParsedTable
+from .recognise import NO_UNIT, table_unit
 from .sangong import read_sangong
 from .summary import read_summary
 
@@ -41,15 +42,6 @@ class Row(NamedTuple):
     line: int
     text: str
     cells: list
-
-
-def unit_of(region: list[Line]) -> str | None:
-    """单位：万元 / 单位：元, also when the cell wraps it (``单位：万`` over ``元``)."""
-    for line in region[:12]:
-        m = UNIT_RE.search(line.text)
-        if m:
-            return "万元" if m.group(1).startswith("万") else "元"
-    return None
 
 
 def grid_rows(grid) -> list[Row]:
@@ -136,8 +128,11 @@ def table_from_grid(role: str, lines: list[Line], start: int, end: int, grid, la
     """The table of a region whose grid was read."""
     region = lines[start:end]
     stop = max(grid.end_index, start + 1)
+    unit = table_unit(region)  # a wide table printed in strips may print it on its last strip only
+    if unit is None:  # 元 or 万元 is never guessed: the table is recorded unreadable
+        raise ValueError(NO_UNIT)
     table = ParsedTable(role=role, title=compact(region[0].text), first_line=region[0].number,
-                        last_line=lines[stop - 1].number, page=region[0].page, unit=unit_of(lines[start:stop]))
+                        last_line=lines[stop - 1].number, page=region[0].page, unit=unit)
     paths = [tuple(c.labels) for c in grid.columns]
     rows = grid_rows(grid)
     if not any(paths):

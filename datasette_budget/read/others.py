@@ -28,7 +28,7 @@ TOTAL_RE = re.compile(r"^(合计|总计)[:：]?$")
 
 
 def read_procurement(table: ParsedTable, paths: list[tuple[str, ...]], rows) -> ParsedTable:
-    unit = table.unit or "元"
+    unit = table.unit
     labels = ["".join(compact(l) for l in p) for p in paths]
     leaves = [compact(p[-1]) if p else "" for p in paths]
     amount_col = next((n for n, l in enumerate(leaves) if AMOUNT_LABEL_RE.match(l)), None)

@@ -425,6 +425,10 @@ def _continues(lines: list[Line], previous: list, index: int, role: str, number:
     return _header(lines, index, index + 12) == _header(lines, p_start, p_start + 12)
 
 
+# why a table whose unit is not printed is not read: its figures could be 元 or 万元
+NO_UNIT = "it prints no unit (单位：元 or 单位：万元), so its figures cannot be read exactly"
+
+
 def table_unit(region: list[Line]) -> str | None:
     """The unit a table region prints (万元 or 元), also when its cell wraps 单位：万 / 元, and
     when only a later part prints it (a wide table printed in strips): the first in the region."""
@@ -436,6 +440,15 @@ def table_unit(region: list[Line]) -> str | None:
             if any(compact(l.text) == "元" for l in region[n + 1 : n + 4]):
                 return "万元"
     return None
+
+
+def without_guessed_unit(table: ParsedTable, lines: list[Line]) -> ParsedTable:
+    """The table, or, when it has rows but no unit was found, an unreadable table saying so:
+    a reader must not store figures as 元 that may be 万元."""
+    if table.unit or not (table.rows or table.totals):
+        return table
+    region = [line for line in lines if table.first_line <= line.number <= table.last_line]
+    return unreadable_table(table.role, region, NO_UNIT)
 
 
 def one_table_per_role(tables: list[ParsedTable]) -> tuple[list[ParsedTable], list[str]]:

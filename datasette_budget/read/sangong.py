@@ -83,7 +83,7 @@ def column_item(path: tuple[str, ...]) -> str | None:
 
 def read_sangong(table: ParsedTable, paths: list[tuple[str, ...]], rows) -> ParsedTable:
     """Fill ``table`` from a grid of the 三公 table."""
-    unit = table.unit or "元"
+    unit = table.unit
     years = [int(m.group(1)) for p in paths for l in p for m in [YEAR_LABEL_RE.search(compact(l))] if m]
     panels = [panel_of(p, years) for p in paths]
     leaves = [compact(p[-1]) if p else "" for p in paths]

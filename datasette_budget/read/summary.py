@@ -64,7 +64,7 @@ def panels_of(paths: list[tuple[str, ...]]) -> list[tuple[str, int, list[int]]]:
 
 
 def read_summary(table: ParsedTable, paths: list[tuple[str, ...]], rows) -> ParsedTable:
-    unit = table.unit or "元"
+    unit = table.unit
     panels = panels_of(paths)
     # a column that holds no figure in any row, only text, is the item's name printed past
     # its cell's border (一、一般公共预 | 算): its text belongs to the name before it
