@@ -724,14 +724,15 @@ def grid_for_region(layout: PdfLayout, lines: list[Line], start: int, end: int,
             last_number = max(last_number, max(numbers))
         # the table goes on to the next page only if nothing but page furniture follows it
         after = [l for l in page_lines if l.number > max(numbers, default=0) and l.number not in numbers]
-        if any(not _is_furniture(l.text) for l in after):
+        if any(not _is_furniture(l.text) and l.number not in layout.running for l in after):
             break
     if columns is None or not grid.rows and not any(c.labels for c in grid.columns):
         return None  # an empty table still has its header's columns
     _drop_empty_columns(grid)
     # the grid ends after its last row or header line; following furniture is other
     grid.end_index = index_of.get(last_number, start) + 1
-    while grid.end_index < end and _is_furniture(lines[grid.end_index].text):
+    while grid.end_index < end and (_is_furniture(lines[grid.end_index].text)
+                                    or lines[grid.end_index].number in layout.running):
         grid.end_index += 1
     row_numbers = {n for r in grid.row_lines for n in r}
     header_numbers = set(grid.header_lines)
