@@ -51,14 +51,23 @@ comparison of both readings is ``bench/grid_methods.py``).
 
 How it reads
 ------------
-Ruled pages: the rules (and the ends of vertical rules, for grids drawn cell by cell)
-cut the grid into bands; every character goes to the band and column its centre falls
-in. The header is the bands above the first body band (one holding an amount, a code or
-a total label); its cells are merged where the grid draws no border between them.
-Continuation pages continue the table while their columns match; a repeated header is
-recognised by its labels. Pages without rules: lines are rows, and the columns are the
-runs of x positions the body's words cover, the header's words assigned to the columns
-under them.
+Ruled pages (rules are thin paths, the edges of cell rectangles, or the segments of a grid
+drawn as one path; see ``read/layout.py``): the rules, and the ends of vertical rules for
+grids drawn cell by cell, cut the grid into bands; every character goes to the band and
+column its centre falls in. A band whose one column holds whole amounts on two lines holds
+several rows (no rule between them) and is read line by line; otherwise its lines are the
+wrapped text of its cells. The header is the bands above the first body band (one holding
+an amount, a code, a numbered item or only total labels), title and unit bands aside; its
+cells are merged where the grid draws no border between them. A page goes on to the next
+only if nothing but page furniture (page numbers, running headers and footers) follows its
+grid; the next page continues the table while its columns match, and a repeated header is
+recognised by its labels.
+
+Pages without column rules: the columns are the runs of x positions the body's words
+cover, aligned in order with the header's lowest labels (a label over no run heads a
+column left blank throughout); rows are the bands between horizontal rules where the page
+draws them, else lines, a line without figures joining the nearer row when it sits closer
+to it than rows sit to each other.
 """
 from __future__ import annotations
 
