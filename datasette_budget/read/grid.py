@@ -332,7 +332,7 @@ def _crosses(rules: _Verticals, x: float, top: float, bottom: float) -> bool:
     return rules.crosses(x, top, bottom)
 
 
-def _separated(horizontal: list[Rule], y: float, x: float, band_edges: set[float]) -> bool:
+def _separated(horizontal: list[Rule], y: float, x: float) -> bool:
     """Bands meeting at ``y`` are separated at ``x``: a rule there, or no horizontal rule at
     that height anywhere (a grid drawn cell by cell marks rows by its vertical rules' ends)."""
     near = [h for h in horizontal if abs(h.at - y) <= EDGE]
@@ -434,7 +434,6 @@ def _header_labels(grid: _PageGrid, header: list[_Band], boundaries: list[float]
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
 
-    edges = {b.top for b in header} | {b.bottom for b in header}
     for r, band in enumerate(header):
         for j in range(ncols - 1):
             if not _crosses(grid.vertical, boundaries[j + 1], band.top, band.bottom):
@@ -444,7 +443,7 @@ def _header_labels(grid: _PageGrid, header: list[_Band], boundaries: list[float]
             if nxt.top - band.bottom > EDGE * 2:
                 continue  # a band without characters between them
             for j in range(ncols):
-                if not _separated(grid.horizontal, band.bottom, centres[j], edges):
+                if not _separated(grid.horizontal, band.bottom, centres[j]):
                     union(r * ncols + j, (r + 1) * ncols + j)
     # characters of each merged cell
     cells: dict[int, dict[int, tuple[TextLine, list[Char]]]] = {}
