@@ -338,33 +338,43 @@ def test_pdfplumber_gives_the_same_lines_and_grid():
 # -- a page ruled between rows only, made at test time ---------------------------------
 
 def _pdf(text: list[tuple[float, float, str]], rules: list[tuple[float, float, float]], rotate: int = 0) -> bytes:
-    """A one-page PDF written by hand: Helvetica ``text`` at (x, y) and horizontal ``rules``
-    from x0 to x1 at y, as displayed on a 612 x 792 page. With ``rotate=90`` the page is
-    stored landscape-side-up with /Rotate 90 (as scanned-in-landscape tables are), its
+    """A one-page PDF (see :func:`_pdf_pages`)."""
+    return _pdf_pages([(text, rules)], rotate)
+
+
+def _pdf_pages(pages: list[tuple[list, list]], rotate: int = 0) -> bytes:
+    """A PDF written by hand: on each page, Helvetica text at (x, y) and horizontal rules
+    from x0 to x1 at y (and vertical ones, ``(x, y0, y1, "v")``), as displayed on a 612 x 792
+    page. With ``rotate=90`` each page is stored landscape-side-up with /Rotate 90, its
     content drawn turned so that it displays the same."""
-    if rotate == 90:
-        # /Rotate 90 shows the stored point (u, v) at x = v, 792 - y = u
-        ops = [f"BT /F1 9 Tf 0 1 -1 0 {792 - y} {x} Tm ({t}) Tj ET" for x, y, t in text]
-        ops += [f"0.5 w {792 - y} {x0} m {792 - y} {x1} l S" for x0, x1, y in rules]
-        page = b"/MediaBox [0 0 792 612] /Rotate 90"
-    else:
-        ops = [f"BT /F1 9 Tf {x} {y} Td ({t}) Tj ET" for x, y, t in text]
-        ops += [f"0.5 w {x0} {y} m {x1} {y} l S" for x0, x1, y in rules]
-        page = b"/MediaBox [0 0 612 792]"
-    stream = "\n".join(ops).encode("ascii")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R " + page + b" /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+    streams = []
+    for text, rules in pages:
+        if rotate == 90:
+            # /Rotate 90 shows the stored point (u, v) at x = v, 792 - y = u
+            ops = [f"BT /F1 9 Tf 0 1 -1 0 {792 - y} {x} Tm ({t}) Tj ET" for x, y, t in text]
+            ops += [f"0.5 w {792 - r[2]} {r[0]} m {792 - r[2]} {r[1]} l S" for r in rules if len(r) == 3]
+            ops += [f"0.5 w {792 - r[1]} {r[0]} m {792 - r[2]} {r[0]} l S" for r in rules if len(r) == 4]
+        else:
+            ops = [f"BT /F1 9 Tf {x} {y} Td ({t}) Tj ET" for x, y, t in text]
+            ops += [f"0.5 w {r[0]} {r[2]} m {r[1]} {r[2]} l S" for r in rules if len(r) == 3]
+            ops += [f"0.5 w {r[0]} {r[1]} m {r[0]} {r[2]} l S" for r in rules if len(r) == 4]
+        streams.append("\n".join(ops).encode("ascii"))
+    box = b"/MediaBox [0 0 792 612] /Rotate 90" if rotate == 90 else b"/MediaBox [0 0 612 792]"
+    n = len(pages)
+    font = 3 + 2 * n
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(n))
+               + b"] /Count %d >>" % n]
+    for i, stream in enumerate(streams):
+        objects.append(b"<< /Type /Page /Parent 2 0 R " + box + b" /Contents %d 0 R " % (4 + 2 * i)
+                       + b"/Resources << /Font << /F1 %d 0 R >> >> >>" % font)
+        objects.append(b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
-    for n, body in enumerate(objects, start=1):
+    for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
-        out += f"{n} 0 obj\n".encode() + body + b"\nendobj\n"
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     for offset in offsets:
@@ -398,3 +408,40 @@ def test_rows_between_horizontal_rules_when_no_column_is_ruled(tmp_path, rotate,
         ["20101", "Long name that wraps", "500.00", None],
         ["20102", "Other", "200.00", "200.00"],
     ]
+
+
+def test_a_table_continues_under_a_running_footer(tmp_path):
+    """A ruled table over three pages, each page ending with the same footer (its page
+    number aside): the footer is page furniture, the table runs on, header repeated or not."""
+    from datasette_budget.read.grid import grid_for_region
+    from datasette_budget.read.layout import read_pdf
+
+    def page(rows, header, title=False):
+        text = [(60, 760, "Table 3 Expenditure")] if title else []
+        top = 740
+        if header:
+            text += [(60, 725, "Code"), (200, 725, "Total")]
+        ys = [top - 30 - 25 * i for i in range(len(rows))]
+        text += [t for y, (code, total) in zip(ys, rows) for t in ((60, y, code), (200, y, total))]
+        text += [(60, 60, "Sample Bureau budget, page %d" % (len(rows) + 10 * title))]
+        bottom = ys[-1] - 10
+        cuts = [top] + [y + 15 for y in ys] + [bottom]
+        rules = [(50, 300, y) for y in cuts]
+        rules += [(x, bottom, top, "v") for x in (50, 150, 300)]
+        return text, rules
+
+    pages = [page([("201", "1,000.00"), ("20101", "400.00")], True, title=True),
+             page([("20102", "600.00"), ("202", "50.00")], True),
+             page([("20201", "50.00"), ("Total", "1,050.00")], False)]
+    path = tmp_path / "footer.pdf"
+    path.write_bytes(_pdf_pages(pages))
+    lines, layout = read_pdf(path)
+    footers = [l for l in lines if l.text.startswith("Sample Bureau")]
+    assert len(footers) == 3 and all(l.number in layout.running for l in footers)
+    grid = grid_for_region(layout, lines, 0, len(lines))
+    assert (grid.page, grid.last_page) == (1, 3)
+    assert grid.labels() == [("Code",), ("Total",)]
+    assert [[c.text for c in r] for r in grid.rows] == [
+        ["201", "1,000.00"], ["20101", "400.00"], ["20102", "600.00"], ["202", "50.00"],
+        ["20201", "50.00"], ["Total", "1,050.00"]]
+    assert {l.number for l in footers} <= set(grid.other_lines)

@@ -51,14 +51,23 @@ comparison of both readings is ``bench/grid_methods.py``).
 
 How it reads
 ------------
-Ruled pages: the rules (and the ends of vertical rules, for grids drawn cell by cell)
-cut the grid into bands; every character goes to the band and column its centre falls
-in. The header is the bands above the first body band (one holding an amount, a code or
-a total label); its cells are merged where the grid draws no border between them.
-Continuation pages continue the table while their columns match; a repeated header is
-recognised by its labels. Pages without rules: lines are rows, and the columns are the
-runs of x positions the body's words cover, the header's words assigned to the columns
-under them.
+Ruled pages (rules are thin paths, the edges of cell rectangles, or the segments of a grid
+drawn as one path; see ``read/layout.py``): the rules, and the ends of vertical rules for
+grids drawn cell by cell, cut the grid into bands; every character goes to the band and
+column its centre falls in. A band whose one column holds whole amounts on two lines holds
+several rows (no rule between them) and is read line by line; otherwise its lines are the
+wrapped text of its cells. The header is the bands above the first body band (one holding
+an amount, a code, a numbered item or only total labels), title and unit bands aside; its
+cells are merged where the grid draws no border between them. A page goes on to the next
+only if nothing but page furniture (page numbers, running headers and footers) follows its
+grid; the next page continues the table while its columns match, and a repeated header is
+recognised by its labels.
+
+Pages without column rules: the columns are the runs of x positions the body's words
+cover, aligned in order with the header's lowest labels (a label over no run heads a
+column left blank throughout); rows are the bands between horizontal rules where the page
+draws them, else lines, a line without figures joining the nearer row when it sits closer
+to it than rows sit to each other.
 """
 from __future__ import annotations
 
@@ -323,7 +332,7 @@ def _crosses(rules: _Verticals, x: float, top: float, bottom: float) -> bool:
     return rules.crosses(x, top, bottom)
 
 
-def _separated(horizontal: list[Rule], y: float, x: float, band_edges: set[float]) -> bool:
+def _separated(horizontal: list[Rule], y: float, x: float) -> bool:
     """Bands meeting at ``y`` are separated at ``x``: a rule there, or no horizontal rule at
     that height anywhere (a grid drawn cell by cell marks rows by its vertical rules' ends)."""
     near = [h for h in horizontal if abs(h.at - y) <= EDGE]
@@ -425,7 +434,6 @@ def _header_labels(grid: _PageGrid, header: list[_Band], boundaries: list[float]
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
 
-    edges = {b.top for b in header} | {b.bottom for b in header}
     for r, band in enumerate(header):
         for j in range(ncols - 1):
             if not _crosses(grid.vertical, boundaries[j + 1], band.top, band.bottom):
@@ -435,7 +443,7 @@ def _header_labels(grid: _PageGrid, header: list[_Band], boundaries: list[float]
             if nxt.top - band.bottom > EDGE * 2:
                 continue  # a band without characters between them
             for j in range(ncols):
-                if not _separated(grid.horizontal, band.bottom, centres[j], edges):
+                if not _separated(grid.horizontal, band.bottom, centres[j]):
                     union(r * ncols + j, (r + 1) * ncols + j)
     # characters of each merged cell
     cells: dict[int, dict[int, tuple[TextLine, list[Char]]]] = {}
@@ -724,14 +732,15 @@ def grid_for_region(layout: PdfLayout, lines: list[Line], start: int, end: int,
             last_number = max(last_number, max(numbers))
         # the table goes on to the next page only if nothing but page furniture follows it
         after = [l for l in page_lines if l.number > max(numbers, default=0) and l.number not in numbers]
-        if any(not _is_furniture(l.text) for l in after):
+        if any(not _is_furniture(l.text) and l.number not in layout.running for l in after):
             break
     if columns is None or not grid.rows and not any(c.labels for c in grid.columns):
         return None  # an empty table still has its header's columns
     _drop_empty_columns(grid)
     # the grid ends after its last row or header line; following furniture is other
     grid.end_index = index_of.get(last_number, start) + 1
-    while grid.end_index < end and _is_furniture(lines[grid.end_index].text):
+    while grid.end_index < end and (_is_furniture(lines[grid.end_index].text)
+                                    or lines[grid.end_index].number in layout.running):
         grid.end_index += 1
     row_numbers = {n for r in grid.row_lines for n in r}
     header_numbers = set(grid.header_lines)

@@ -16,6 +16,7 @@ Coordinates are points, ``x`` growing to the right and ``top`` growing down the 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -72,15 +73,38 @@ class PdfLayout:
 
     pages: list[PageLayout]
     _by_number: dict[int, TextLine] = field(default_factory=dict, repr=False)
+    # numbers of the lines that are running headers and footers: the same text (its
+    # figures aside) among the first or last two lines of three pages or more
+    running: set[int] = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
         self._by_number = {l.number: l for page in self.pages for l in page.lines}
+        self.running = _running_lines(self.pages)
 
     def line(self, number: int) -> TextLine | None:
         return self._by_number.get(number)
 
     def page(self, number: int) -> PageLayout:
         return self.pages[number - 1]
+
+
+_FIGURES_RE = re.compile(r"\d+")
+# a line with an amount, or starting with a code or a total, is a table's row, never furniture
+_ROW_RE = re.compile(r"\d[\d,]*\.\d|\d,\d{3}|^\s*\d{3,7}\s|^\s*(?:合\s*计|总\s*计)")
+
+
+def _running_lines(pages: list[PageLayout]) -> set[int]:
+    """Lines repeated at the top or bottom of pages (``苏州市审计局 2026 年度部门预算公开``,
+    ``XX局部门预算 第 3 页``): page furniture, whatever they say."""
+    seen: dict[str, list[int]] = {}
+    for page in pages:
+        edge = page.lines[:2] + page.lines[-2:] if len(page.lines) > 4 else page.lines
+        for line in {l.number: l for l in edge}.values():
+            if _ROW_RE.search(line.text):
+                continue
+            key = _FIGURES_RE.sub("#", "".join(line.text.split()))
+            seen.setdefault(key, []).append(line.number)
+    return {n for numbers in seen.values() if len(numbers) >= 3 for n in numbers}
 
 
 def read_pdf(path: str | os.PathLike[str], extractor: str = "auto") -> tuple[list[Line], PdfLayout]:
