@@ -74,7 +74,7 @@ def _read_source(path: Path, extractor: str, max_size: int | None):
     from .pdf_text import PdfError
     from .read.layout import read_pdf
 
-    from .read.text_layer import check_text_layer, no_text_sentence
+    from .text_layer import check_text_layer, no_text_sentence
 
     try:
         lines, layout = read_pdf(path, extractor)

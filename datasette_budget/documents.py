@@ -99,7 +99,7 @@ def read_document(path: Path, extractor: str = "auto", max_size: int | None = DE
     sha256 = hashlib.sha256(raw).hexdigest()
     if raw.startswith(b"%PDF") or path.suffix.lower() == ".pdf":
         from .pdf_text import PdfError, extract_pages
-        from .read.text_layer import check_text_layer, no_text_sentence
+        from .text_layer import check_text_layer, no_text_sentence
 
         try:
             pages = extract_pages(path, extractor)
@@ -174,7 +174,3 @@ def text_lines(text: str) -> list[Line]:
             page += 1
         lines.append(Line(page, number, raw_line.strip()))
     return lines
-
-
-# -- what the document is: read/identity.py (re-exported here for callers of this module)
-from .read.identity import describe, slug_for  # noqa: E402,F401

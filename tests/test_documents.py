@@ -1,7 +1,8 @@
 """What a document is: department, year, phase, level and region from its own text."""
 from __future__ import annotations
 
-from datasette_budget.documents import Line, describe
+from datasette_budget.documents import Line
+from datasette_budget.read.identity import describe
 
 
 def lines(*texts):

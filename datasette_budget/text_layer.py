@@ -95,7 +95,7 @@ def text_layer_problem(path: str | Path, empty_pages: list[int], page_count: int
 def check_text_layer(path: str | Path, empty_pages: list[int], page_count: int) -> list[str]:
     """The warnings for a PDF whose extraction found ``empty_pages`` without text; raises
     ``DocumentError`` with :func:`scanned_sentence` when most of its pages are scanned."""
-    from ..documents import DocumentError
+    from .documents import DocumentError
 
     error, warning = text_layer_problem(path, empty_pages, page_count)
     if error:
