@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from corpus import pdf_file
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 EXPECTED = CORPUS / "expected.csv"
@@ -370,17 +372,7 @@ def _pdf_pages(pages: list[tuple[list, list]], rotate: int = 0) -> bytes:
                        + b"/Resources << /Font << /F1 %d 0 R >> >> >>" % font)
         objects.append(b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream")
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for offset in offsets:
-        out += f"{offset:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+    return pdf_file(objects)
 
 
 @pytest.mark.parametrize("rotate, extractor", [(0, "pdfium"), (90, "pdfium"), (90, "pdfplumber")])
