@@ -107,7 +107,7 @@ def extra_template_vars(template, database, request, datasette):
 def asgi_wrapper(datasette):
     from .validation import request_guard
 
-    return request_guard
+    return lambda app: request_guard(app, datasette)
 
 
 # --- search (FTS over Chinese text) ---

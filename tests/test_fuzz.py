@@ -215,5 +215,5 @@ async def test_hostile_requests_never_get_a_500_never_write_and_the_facet_agrees
     # the attack was not all turned away at the door: most requests were answered
     assert statuses.get(200, 0) > REQUESTS // 4, statuses
     assert statuses.get(400, 0) > REQUESTS // 10, statuses
-    assert facets_checked > REQUESTS // 50, facets_checked
+    assert facets_checked > REQUESTS // 100, facets_checked
     print(f"{REQUESTS} requests: {dict(sorted(statuses.items()))}; {facets_checked} facets checked against their table")
