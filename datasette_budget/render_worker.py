@@ -322,16 +322,9 @@ def _receive(stream):
     return pickle.loads(data)
 
 
-RENDER_NICENESS = int(os.environ.get("BUDGET_RENDER_NICENESS", "5"))
-
-
 def _worker_main() -> None:
     """A worker (``python -m datasette_budget.render_worker``): render each job read from
     stdin, answer on stdout, until stdin closes."""
-    try:  # below the server: a page never waits for CPU that a chart is using
-        os.nice(RENDER_NICENESS)
-    except (AttributeError, OSError):
-        pass
     jobs = os.fdopen(os.dup(0), "rb")
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever vl-convert prints goes to stderr, not into the replies
