@@ -19,6 +19,7 @@ import json
 import os
 import pickle
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -102,12 +103,14 @@ def cjk_font_directories(extra: tuple[str, ...] = ()) -> list[str]:
 # Korean and traditional forms of the same glyphs), which horizontal Chinese text without
 # ligatures never uses. So the renderer draws with a copy of the collection's simplified-Chinese
 # face without those tables, under a family name of its own (so vl-convert cannot pick the
-# system's copy instead): the same glyphs and advances, a quarter of the time per chart.
+# system's copy instead): the same glyphs and advances, about a third of the CPU per image.
 RENDER_FAMILY = "Noto Sans CJK SC Charts"
-_CJK_SC_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC")
-_CJK_SOURCE = re.compile(r"^(NotoSansCJK|SourceHanSans(SC)?)-(Regular|Bold)\.(ttc|otf)$", re.I)
+_CJK_SC_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC")
+_CJK_SOURCE = re.compile(r"^(NotoSansCJK(sc)?|NotoSansSC|SourceHanSans(SC)?)-(?P<weight>Regular|Bold)\.(ttc|otf)$", re.I)
+# layout tables, and vertical metrics: horizontal text without ligatures reads none of them
 _LAYOUT_TABLES = {b"GSUB", b"GPOS", b"GDEF", b"BASE", b"JSTF", b"VORG", b"vhea", b"vmtx"}
 _render_family: str | None = None
+_FONT_FORMAT = 2  # changes when the files written change, so a new folder is written
 _TABLE_ORDER = [b"head", b"hhea", b"maxp", b"OS/2", b"name", b"cmap", b"post", b"CFF ", b"glyf", b"loca", b"hmtx"]
 
 
@@ -221,22 +224,15 @@ def render_font_directory(extra: tuple[str, ...] = ()) -> str | None:
         for path in sorted(Path(directory).iterdir()):
             match = _CJK_SOURCE.match(path.name)
             if match:
-                sources.setdefault(match.group(3).lower(), path)
+                sources.setdefault(match.group("weight").lower(), path)
     if "regular" not in sources:
         return None
     stamp = "-".join(f"{p.stat().st_size}.{p.stat().st_mtime_ns}" for _, p in sorted(sources.items()))
     for base in (_font_cache(), Path(tempfile.gettempdir())):
         folder = base / f"render-fonts-{_digest(stamp)}"
         try:
-            if not (folder / "regular.otf").exists():
-                folder.mkdir(parents=True, exist_ok=True)
-                for weight, path in sources.items():
-                    face = render_face(path.read_bytes(), bold=weight == "bold")
-                    if face is None:
-                        continue
-                    partial = folder / f".{weight}.{os.getpid()}.otf"
-                    partial.write_bytes(face)
-                    os.replace(partial, folder / f"{weight}.otf")  # renderers may race: each write is whole
+            if not folder.is_dir():
+                _write_render_fonts(sources, folder)
             if (folder / "regular.otf").exists():
                 return str(folder)
         except OSError:
@@ -244,15 +240,38 @@ def render_font_directory(extra: tuple[str, ...] = ()) -> str | None:
     return None
 
 
+def _write_render_fonts(sources: dict[str, Path], folder: Path) -> None:
+    """Write the faces into a folder of their own, then rename it into place: renderers
+    starting together never see one face without the other."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=".render-fonts-", dir=folder.parent))
+    partial.chmod(0o755)  # fonts are public: another user of a shared temporary folder may read them
+    try:
+        for weight, path in sources.items():
+            try:
+                face = render_face(path.read_bytes(), bold=weight == "bold")
+            except (struct.error, IndexError):  # not a font file we can read: draw without it
+                face = None
+            if face is not None:
+                (partial / f"{weight}.otf").write_bytes(face)
+        os.rename(partial, folder)
+    except OSError:
+        if not folder.is_dir():
+            raise
+    finally:
+        if partial.exists():
+            shutil.rmtree(partial, ignore_errors=True)
+
+
 def _digest(text: str) -> str:
     import hashlib
 
-    return hashlib.sha256(f"{text} {RENDER_FAMILY} {sorted(_LAYOUT_TABLES)} 2".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{text} {RENDER_FAMILY} {sorted(_LAYOUT_TABLES)} {_FONT_FORMAT}".encode()).hexdigest()[:16]
 
 
 def ensure_fonts(extra: tuple[str, ...] = ()) -> list[str]:
-    """Register CJK font directories with vl-convert once per process, the renderer's own
-    faces (:func:`render_font_directory`) first."""
+    """Register CJK font directories with vl-convert once per process, and the renderer's
+    own faces (:func:`render_font_directory`), which :func:`with_render_font` names first."""
     global _fonts_done, _render_family
     import vl_convert
 

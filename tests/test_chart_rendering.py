@@ -169,6 +169,14 @@ async def test_a_label_too_long_for_the_axis_ends_in_an_ellipsis_and_short_ones_
 
 
 @pytest.mark.asyncio
+async def test_an_svg_still_names_fonts_a_browser_has(budget_db):
+    # the renderer draws with a family of its own, which no browser has: the site's list follows it
+    svg = (await make_datasette(budget_db).client.get("/budget/sangong.svg")).text
+    families = [f.strip().strip('"') for f in html.unescape(re.search(r'font-family="([^"]*)"', svg).group(1)).split(",")]
+    assert "Noto Sans CJK SC" in families and "Microsoft YaHei" in families and families[-1] == "sans-serif"
+
+
+@pytest.mark.asyncio
 async def test_a_render_past_the_time_limit_is_stopped_and_named(budget_db, tmp_path):
     fifo = tmp_path / "never"
     os.mkfifo(fifo)  # nobody opens it for writing: the render never starts drawing
