@@ -609,7 +609,7 @@ def label_limit(labels: list[str]) -> int:
     """The y axis's ``labelLimit``: 0 (no limit) when no label can reach ``LABEL_LIMIT``, else
     ``LABEL_LIMIT``. No glyph of a CJK font is wider than 1 em, so a label of at most
     320 / 12 = 26 characters always fits; without a limit Vega measures each label once
-    instead of twice (once to see whether to cut it), a third of an image's drawing time.
+    instead of twice (once to see whether to cut it): 30 % of drawing a 30-bar image.
 
     ``label_limit(["2010101 行政运行"])`` is 0.
     """
