@@ -5,13 +5,15 @@ and chart images whose URLs mostly miss the cache; beside the same mix without c
     python -m bench.run --only load-attack
 
 Reports requests/s, p50/p95 and errors of both mixes, the cache's hits and misses, the
-longest time a request that draws nothing took while renders ran, and the longest any
-chart waited for a free renderer (from its Server-Timing header).
+longest time a request that draws nothing took while renders ran, the longest any chart
+waited for a free renderer and how long drawing an uncached image took (both from its
+Server-Timing header), and the machine's load average before and after each mix.
 """
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import re
 import sqlite3
@@ -146,6 +148,8 @@ async def hammer(base: str, mix: Mix, with_charts: bool, seconds: float, clients
                     timing = response.headers.get("server-timing", "")
                     waited = re.search(r"render-queue;dur=([0-9.]+)", timing)
                     record["queue_ms"] = float(waited.group(1)) if waited else None
+                    drawn = re.search(r"render;dur=([0-9.]+)", timing)
+                    record["render_ms"] = float(drawn.group(1)) if drawn else None
                 except httpx.HTTPError as e:
                     record["status"] = f"{type(e).__name__}"
                 record["ms"] = (time.perf_counter() - started) * 1000
@@ -187,6 +191,9 @@ def summarise(records: list[dict], seconds: float) -> dict:
         queue = [r["queue_ms"] for r in charts if r.get("queue_ms") is not None]
         out["render_queue_max_ms"] = max(queue, default=0.0)
         out["render_queue_p95_ms"] = _quantile(queue, 0.95)
+        drawn = [r["render_ms"] for r in charts if r.get("render_ms") is not None]
+        out["renders"] = len(drawn)
+        out["render_p50_ms"], out["render_p95_ms"] = _quantile(drawn, 0.5), _quantile(drawn, 0.95)
         # plain requests that were answered while at least one chart request was in flight
         spans = [(r["started"], r["ended"]) for r in charts if r.get("cache") != "hit"]
         during = [r["ms"] for r in plain if any(s < r["ended"] and r["started"] < e for s, e in spans)]
@@ -226,10 +233,14 @@ def measure(run, work: Path, seed: int = 1, clients: int = CLIENTS, seconds: flo
             # warm-up: a second of the same mix (and a renderer process started)
             asyncio.run(hammer(server.base, Mix(db, big_slug, seed + 1), with_charts, 2.0, 4))
             run.log(f"load under attack, {label}: {clients} clients for {seconds:.0f} s")
+            load_before = os.getloadavg()[0]
             records = asyncio.run(hammer(server.base, mix, with_charts, seconds, clients))
+            load_after = os.getloadavg()[0]
         finally:
             server.stop()
         runs[label] = summarise(records, seconds)
+        # the machine's 1-minute load average before and after: other work on it changes every figure
+        runs[label]["load_average"] = [round(load_before, 2), round(load_after, 2)]
         r = runs[label]
         run.log(f"  {r['rps']:.1f} req/s, p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, {r['errors']} errors")
     result.update(runs)
@@ -263,6 +274,12 @@ def report_rows(attack: dict, verdict) -> list[list[str]]:
          f"longest without charts {wo['plain_max_ms']:.0f} ms", "", f"≤{t['wait_behind_render_ms']} ms",
          verdict((during.get("max_ms") or 0) <= t["wait_behind_render_ms"])],
         ["  longest wait for a free renderer", size, f"{w.get('render_queue_max_ms', 0):.0f} ms", "", "", "", ""],
+        ["  drawing one uncached image p50 / p95 ms", size,
+         f"{w.get('render_p50_ms') or 0:.0f} / {w.get('render_p95_ms') or 0:.0f} ({w.get('renders', 0)} drawn)",
+         "", "", "", ""],
+        ["  machine load average (1 min, before / after)", size,
+         " / ".join(f"{x:.1f}" for x in w.get("load_average", [])), " / ".join(f"{x:.1f}" for x in wo.get("load_average", [])),
+         "", "", ""],
     ]
     return rows
 

@@ -8,6 +8,7 @@ expected figure below is arithmetic on that construction.
 import asyncio
 import html
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -108,6 +109,71 @@ async def test_a_simple_request_completes_while_a_render_is_held_open(budget_db,
     response = await render
     assert response.status_code == 200
     assert response.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.asyncio
+async def test_two_requests_for_the_same_uncached_chart_share_one_render(budget_db, tmp_path):
+    # The held render can be let go once only: a second render of the same chart would wait
+    # on the FIFO again and end in a 503 after the time limit.
+    fifo = tmp_path / "hold"
+    os.mkfifo(fifo)
+    ds = make_datasette(budget_db, plugin_config={"render_time_limit_ms": 20_000})
+    render_worker.test_hold_fifo = str(fifo)
+    shared_before = render_worker._pool.shared
+    first = asyncio.create_task(ds.client.get("/budget/expenditure_by_function.png?level=2"))
+    held = asyncio.ensure_future(asyncio.to_thread(open, fifo, "w"))
+    done, _ = await asyncio.wait({held, first}, return_when=asyncio.FIRST_COMPLETED)
+    if held not in done:
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+        pytest.fail(f"the render finished without reaching a renderer: {(await first).text[:300]}")
+    writer = held.result()
+    try:
+        # the same parameters spelled another way, while the first is being drawn
+        second = asyncio.create_task(ds.client.get("/budget/expenditure_by_function.png?level=02&document="))
+        for _ in range(3000):  # until the second request has joined the render (or finished)
+            if render_worker._pool.shared > shared_before or second.done():
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        writer.close()
+    answers = await asyncio.gather(first, second)
+    assert [a.status_code for a in answers] == [200, 200], answers[1].text[:300]
+    assert answers[0].content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert answers[0].content == answers[1].content
+
+
+@pytest.mark.asyncio
+async def test_a_label_too_long_for_the_axis_ends_in_an_ellipsis_and_short_ones_are_whole(budget_db, tmp_path):
+    long_name = "机关事业单位基本养老保险缴费支出" * 3  # 48 characters: over 320 px at 12 px
+    path = tmp_path / "budget.db"
+    path.write_bytes(budget_db.read_bytes())
+    with sqlite3.connect(path) as conn:
+        slug = conn.execute("select slug from documents order by slug limit 1").fetchone()[0]
+        code = conn.execute(
+            "select function_code from function_expenditure where document = ? and length(function_code) = 7 "
+            "order by function_code limit 1", [slug]).fetchone()[0]
+        names = [r[0] for r in conn.execute(
+            "select name from function_expenditure where document = ? and length(function_code) = 7 "
+            "and function_code != ?", [slug, code])]
+        conn.execute("update function_expenditure set name = ? where document = ? and function_code = ?",
+                     [long_name, slug, code])
+        conn.execute("update function_codes set name = ? where code = ?", [long_name, code])
+    ds = make_datasette(path)
+    response = await ds.client.get(f"/budget/expenditure_by_function.svg?document={slug}&level=3")
+    assert response.status_code == 200
+    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", response.text)]
+    cut = [t for t in texts if t.startswith(f"{code} 机关事业单位")]
+    assert len(cut) == 1 and cut[0].endswith("…") and len(cut[0]) < len(f"{code} {long_name}")
+    for name in names[:5]:
+        assert any(t.endswith(f" {name}") for t in texts), name
+
+
+@pytest.mark.asyncio
+async def test_an_svg_still_names_fonts_a_browser_has(budget_db):
+    # the renderer draws with a family of its own, which no browser has: the site's list follows it
+    svg = (await make_datasette(budget_db).client.get("/budget/sangong.svg")).text
+    families = [f.strip().strip('"') for f in html.unescape(re.search(r'font-family="([^"]*)"', svg).group(1)).split(",")]
+    assert "Noto Sans CJK SC" in families and "Microsoft YaHei" in families and families[-1] == "sans-serif"
 
 
 @pytest.mark.asyncio
