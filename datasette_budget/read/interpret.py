@@ -14,6 +14,7 @@ from ..documents import Line
 from .coded import compact, read_coded
 from .others import read_evaluation, read_procurement
 from .parsed import ParsedTable
+from .projects import read_projects
 from .recognise import NO_UNIT, table_unit
 from .sangong import read_sangong
 from .summary import read_summary
@@ -32,9 +33,16 @@ CODED = {
     "capital_expenditure": ("function", "expenditure"),
     "economic_expenditure": ("economic", "expenditure"),
     "basic_expenditure": ("economic", "basic"),
+    # the tables beside those: 财政拨款 by function and by economic code, 项目支出 by
+    # economic code, 机关运行经费 by economic code
+    "appropriation_expenditure": ("function", "expenditure"),
+    "appropriation_basic_expenditure": ("economic", "basic"),
+    "project_economic_expenditure": ("economic", "basic"),
+    "running_cost": ("economic", "running_cost"),
 }
 # the roles this module reads; the others keep the text reader
-GRID_ROLES = set(CODED) | {"summary", "appropriation_summary", "sangong", "procurement", "performance_evaluation"}
+GRID_ROLES = set(CODED) | {"summary", "appropriation_summary", "sangong", "procurement", "performance_evaluation",
+                           "project_expenditure"}
 
 
 class Row(NamedTuple):
@@ -148,13 +156,15 @@ def table_from_grid(role: str, lines: list[Line], start: int, end: int, grid, la
         read_sangong(table, paths, rows)
     elif role == "procurement":
         read_procurement(table, paths, rows)
+    elif role == "project_expenditure":
+        read_projects(table, paths, rows)
     else:
         system, spec = CODED[role]
         head = "".join(l for p in paths for l in p)
         if role == "gpb_expenditure" and "经济分类" in head and "功能分类" not in head:
             system = "economic"
         read_coded(table, system, paths, rows, spec)
-        if system == "economic" and role != "basic_expenditure":
+        if role in ("economic_expenditure", "gpb_expenditure") and system == "economic":
             table.kind = "economic"
             for row in table.rows + [t for t in table.totals if t.get("kind") == "subtotal"]:
                 row.update(economic_name=row.get("name"), government_code=None, government_name=None)
