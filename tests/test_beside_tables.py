@@ -128,18 +128,25 @@ def _without_text(source: Path, target: Path, page_index: int, texts: set[str]) 
     pdf.save(target)
 
 
-def test_a_name_printed_without_its_code_gets_the_code_marked_inferred(tmp_path):
+@pytest.fixture(scope="module")
+def inferred_db(tmp_path_factory):
+    """苏州 审计局 with the codes of two 项 rows of 公开05 (p14) removed."""
+    name = "suzhou_shenjiju_2026_budget.pdf"
+    need_corpus(name)
+    tmp_path = tmp_path_factory.mktemp("inferred")
+    edited = tmp_path / "no-codes.pdf"
+    _without_text(CORPUS / name, edited, 13, {"2080505", "2010801"})
+    db_path = tmp_path / "budget.db"
+    report = load_paths(db_path, [edited])
+    assert not report["failed"], report["failed"]
+    return db_path
+
+
+def test_a_name_printed_without_its_code_gets_the_code_marked_inferred(inferred_db):
     # 苏州 审计局 公开05 (p14) with the codes of two 项 rows removed: 机关事业单位基本养老保险缴费支出
     # (298.72) is one code in the code list, 2080505; 行政运行 (2,342.00) is the name of several
     # 项 (2010101, 2010201 …), so its row is reported, never given a guessed code
-    name = "suzhou_shenjiju_2026_budget.pdf"
-    need_corpus(name)
-    edited = tmp_path / "no-codes.pdf"
-    _without_text(CORPUS / name, edited, 13, {"2080505", "2010801"})
-    db_path = tmp_path / "b.db"
-    report = load_paths(db_path, [edited])
-    assert not report["failed"], report["failed"]
-    db = sqlite3.connect(db_path)
+    db = sqlite3.connect(inferred_db)
     assert db.execute(
         "select function_code, total, code_inferred from appropriation_expenditure where name = ?",
         ["机关事业单位基本养老保险缴费支出"]).fetchone() == ("2080505", 2987200, 1)
@@ -149,3 +156,19 @@ def test_a_name_printed_without_its_code_gets_the_code_marked_inferred(tmp_path)
     page, reason = db.execute("select page, reason from unparsed where table_role = 'appropriation_expenditure' "
                               "and text like '%行政运行%'").fetchone()
     assert page == 14 and "no classification code" in reason
+
+
+@pytest.mark.asyncio
+async def test_the_inferred_code_is_shown_on_the_row(inferred_db):
+    from datasette.app import Datasette
+
+    ds = Datasette([str(inferred_db)], immutables=[])
+    await ds.invoke_startup()
+    rows = (await ds.client.get("/budget/appropriation_expenditure.json?_shape=array&code_inferred=1")).json()
+    assert [(r["function_code"], r["name"], r["code_inferred"]) for r in rows] == [
+        ("2080505", "机关事业单位基本养老保险缴费支出", 1)]
+    html = (await ds.client.get(f"/budget/appropriation_expenditure/{rows[0]['id']}")).text
+    assert "由名称推断" in html
+    # the column's description, in the document's terms
+    html = (await ds.client.get("/budget/appropriation_expenditure")).text
+    assert "编码由名称推断" in html
