@@ -328,13 +328,19 @@ def project_sums(out: Checks, table) -> None:
         for row in table.totals + table.rows:
             out.add("row.total=sources", f"project_expenditure {row.get('project') or row.get('label')}",
                     D(row["values"].get("total")), _row_sum(row["values"], sources), lines=[row["line"]])
+    funds = [c for c in ("general_budget", "government_fund", "state_capital") if c in table.columns]
+    if "appropriation" in table.columns and funds:
+        for row in table.totals + table.rows:
+            out.add("row.appropriation=funds", f"project_expenditure {row.get('project') or row.get('label')}",
+                    D(row["values"].get("appropriation")), _row_sum(row["values"], funds), lines=[row["line"]])
     for total in table.totals:
         if total["kind"] == "total":
             items = table.rows
         elif total.get("code"):
             items = [r for r in table.rows if (r.get("code") or "").startswith(total["code"])]
         else:
-            items = [r for r in table.rows if total["label"] in (r.get("category"), r.get("parent_project"))]
+            items = [r for r in table.rows
+                     if total["label"] in (r.get("category"), r.get("parent_project"), r.get("unit_name"))]
         rule = "table.sum=declared_total" if total["kind"] == "total" else "table.sum=subtotal"
         lines = [total["line"]] + [r["line"] for r in items]
         for column, amount in total["values"].items():

@@ -42,7 +42,7 @@ INCOME_AMOUNTS = [
 ]
 BASIC_AMOUNTS = ["total", "appropriation", "personnel", "public"]
 PROJECT_AMOUNTS = [
-    "total", "general_budget", "government_fund", "state_capital", "special_account", "other",
+    "total", "appropriation", "general_budget", "government_fund", "state_capital", "special_account", "other",
     "carryover_general_budget", "carryover_government_fund", "carryover_state_capital",
 ]
 

@@ -176,6 +176,8 @@ PROJECT_COLUMN_WORDS = [
     ("project", r"^(项目名称|二级项目)$"),
     ("parent", r"^一级项目$"),
     ("category", r"^(类型|项目类型|项目类别)$"),
+    # 支出项目类别（资金使用单位）: units and their projects in one column, told apart by indentation
+    ("unit_or_project", r"项目类别.*单位"),
     ("unit_name", r"单位名称|项目单位|资金使用单位"),
     ("performance_target", r"绩效目标"),
     ("general_budget", r"一般公共预算"),

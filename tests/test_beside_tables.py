@@ -94,14 +94,45 @@ def test_projects_one_row_each_with_unit_and_sources(corpus_db):
     assert fail == (46519000, 46519100)
 
 
-def test_a_project_table_whose_projects_cannot_be_told_apart_stays_unreadable(corpus_db):
-    # 珠海 表12 prints units and their projects in one 支出项目类别（资金使用单位） column
-    status, notes = corpus_db.execute(
-        "select status, notes from document_tables where document like '珠海市商务局%' "
-        "and role = 'project_expenditure'").fetchone()
-    assert status == "unreadable" and "项目名称" in notes
-    assert corpus_db.execute("select count(*) from project_expenditure where document like '珠海市商务局%'"
-                             ).fetchone() == (0,)
+def test_units_and_their_projects_in_one_column_told_apart_by_indentation(corpus_db):
+    # 珠海 商务局 表12 (pp22-28) prints each unit and, indented below it, its projects in one
+    # 支出项目类别（资金使用单位） column: 76 projects (counted with pdfplumber), 3 units
+    doc = "珠海市商务局-2026-部门预算"
+    assert corpus_db.execute("select count(*) from project_expenditure where document = ?", [doc]).fetchone() == (76,)
+    # p22: 口岸现场水电费 6,905.22 (财政拨款 合计 6,905.22, 一般公共预算 6,905.22) under 珠海市商务局
+    assert corpus_db.execute(
+        "select unit_name, total, appropriation, general_budget, other from project_expenditure "
+        "where document = ? and project = '口岸现场水电费'", [doc]).fetchone() == (
+        "珠海市商务局", 69052200, 69052200, 69052200, 0)
+    # p22: 市特色会展产业链党委党建工作经费 0.84, all 其他资金
+    assert corpus_db.execute(
+        "select total, appropriation, other from project_expenditure where document = ? "
+        "and project = '市特色会展产业链党委党建工作经费'", [doc]).fetchone() == (8400, 0, 8400)
+    # p28: 会展购买服务经费 21.73 under 珠海市会议展览局 (321.73), not under the unit above it
+    assert corpus_db.execute(
+        "select unit_name, total from project_expenditure where document = ? and project = '会展购买服务经费'",
+        [doc]).fetchone() == ("珠海市会议展览局", 217300)
+    assert corpus_db.execute(
+        "select label, amount from declared_totals where document = ? and table_role = 'project_expenditure' "
+        "and kind = 'subtotal' and [column] = 'total' order by line", [doc]).fetchall() == [
+        ("珠海市商务局", 584462100), ("珠海市贸易服务中心", 206000), ("珠海市会议展览局", 3217300)]
+    # the 绩效目标 column, as printed (p23)
+    target, = corpus_db.execute(
+        "select performance_target from project_expenditure where document = ? "
+        "and project = '珠海市内外经贸发展专项资金（稳外贸事项）'", [doc]).fetchone()
+    assert target.startswith("通过出口信用保险等支持措施有效降低全市外贸企业经营风险")
+    # the printed 合计 58,788.54 is 0.01 万元 below its 76 projects (58,788.55 by pdfplumber): a failed check
+    assert corpus_db.execute(
+        "select expected, actual from checks where document = ? and status = 'fail' "
+        "and scope = 'project_expenditure 合计 total'", [doc]).fetchone() == (587885400, 587885500)
+
+
+def test_a_table_no_reader_reads_stays_unreadable_with_its_reason(corpus_db):
+    # 珠海 表11 部门预算基本支出预算表: rows by unit, economic classes by name only
+    status, page, notes = corpus_db.execute(
+        "select status, page, notes from document_tables where document = '珠海市商务局-2026-部门预算' "
+        "and role = 'department_basic_expenditure'").fetchone()
+    assert (status, page) == ("unreadable", 21) and "部门预算基本支出预算表" in notes
 
 
 def test_project_names_are_searchable(corpus_db):

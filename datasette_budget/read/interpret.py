@@ -118,6 +118,25 @@ def rows_after_grid(layout, lines: list[Line], stop: int, end: int, grid) -> tup
     return rows, index
 
 
+def first_line_indents(layout, grid, rows: list[Row]) -> list[list[tuple[float, float] | None]]:
+    """Per row and column, where the cell's text starts on its first line, from the column's
+    left edge, and the characters' height: (indent, height), or None for a blank cell. A
+    wrapped name's later lines start at the edge; its first line shows the indentation."""
+    if layout is None:
+        return [[None] * len(grid.columns) for _ in rows]
+    out = []
+    for cells in grid.rows:
+        indents: list[tuple[float, float] | None] = []
+        for column, cell in zip(grid.columns, cells):
+            positioned = layout.line(cell.line) if cell is not None else None
+            chars = [c for c in (positioned.chars if positioned else []) if c.text.strip()
+                     and column.x0 <= (c.x0 + c.x1) / 2 <= column.x1]
+            indents.append((chars[0].x0 - column.x0, chars[0].bottom - chars[0].top) if chars else None)
+        out.append(indents)
+    # rows read after the grid (a 合计 alone on the next page) have no cells to measure
+    return out + [[None] * len(grid.columns) for _ in rows[len(out):]]
+
+
 def _chars_text(chars) -> str:
     words, previous = [], None
     for c in chars:
@@ -157,7 +176,7 @@ def table_from_grid(role: str, lines: list[Line], start: int, end: int, grid, la
     elif role == "procurement":
         read_procurement(table, paths, rows)
     elif role == "project_expenditure":
-        read_projects(table, paths, rows)
+        read_projects(table, paths, rows, first_line_indents(layout, grid, rows))
     else:
         system, spec = CODED[role]
         head = "".join(l for p in paths for l in p)

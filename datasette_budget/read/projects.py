@@ -9,9 +9,12 @@ The layouts of the family:
 - one row per project with the unit that spends it (单位名称, 项目名称, 总计, 一般公共预算 …; 湖州 表10);
 - 类型, 一级项目 and 二级项目 columns, each level on a row of its own (长春 预算表9).
 
-A grid whose projects are not told apart from its other rows (珠海 表12 prints the units and
-their projects in one 支出项目类别（资金使用单位） column) raises, and the table is recorded
-unreadable with the reason. ``read_projects(table, paths, rows)`` fills a :class:`ParsedTable`.
+- each unit and, indented below it, its projects in one 支出项目类别（资金使用单位） column,
+  with a 绩效目标 text column (珠海 表12): the indentation of each cell's first line tells them
+  apart (a wrapped name's later lines start at the cell's edge).
+
+A grid whose projects cannot be told apart from its other rows raises, and the table is
+recorded unreadable with the reason. ``read_projects(table, paths, rows)`` fills a :class:`ParsedTable`.
 """
 from __future__ import annotations
 
@@ -37,12 +40,23 @@ def project_column(path: tuple[str, ...]) -> str | None:
         if re.search(pattern, leaf):
             if carryover and kind in ("general_budget", "government_fund", "state_capital"):
                 return f"carryover_{kind}"
+            if kind == "total" and any("财政拨款" in l for l in labels[:-1]):
+                return "carryover_total" if carryover else "appropriation"  # 财政拨款 / 合计
             return kind
     return None
 
 
-def read_projects(table: ParsedTable, paths: list[tuple[str, ...]], rows) -> ParsedTable:
+def read_projects(table: ParsedTable, paths: list[tuple[str, ...]], rows, indents=None) -> ParsedTable:
+    """``indents``: per row and column, (indent, character height) of the cell's first line,
+    which tells a unit from its projects where one column prints both."""
     kinds = [project_column(p) for p in paths]
+    if "unit_or_project" in kinds and "project" not in kinds:
+        column = kinds.index("unit_or_project")
+        rows = _units_and_projects(rows, column, [(r[column] if r and column < len(r) else None)
+                                                  for r in indents or [None] * len(rows)])
+        kinds[kinds.index("unit_or_project")] = "project"
+        kinds.append("unit_name")
+        paths = [*paths, ("单位名称",)]
     if "project" not in kinds:
         raise ValueError("no column names the projects (项目名称 / 二级项目): rows of units and of "
                          "projects cannot be told apart")
@@ -91,14 +105,14 @@ def read_projects(table: ParsedTable, paths: list[tuple[str, ...]], rows) -> Par
             continue
         if "project" not in text:
             # a 类型 or 一级项目 row: the sum of the projects below it
-            label = text.get("parent") or text.get("category")
+            label = text.get("parent") or text.get("category") or text.get("unit_name")
             if label is None:
                 if any(compact(cells[n]) not in BLANK_CELLS for n, _ in amount_columns):
                     table.unparsed.append(unparsed(row, "a row with amounts but no project", table.role))
                 continue
             if "parent" in text:
                 parent = text["parent"]
-            else:
+            elif "category" in text:
                 category, parent = text["category"], None
             table.totals.append({"kind": "subtotal", "label": label, "code": None, "name": label,
                                  "page": row.page, "line": row.line, "values": values})
@@ -111,6 +125,31 @@ def read_projects(table: ParsedTable, paths: list[tuple[str, ...]], rows) -> Par
             "performance_target": " ".join(text["performance_target"].split()) if "performance_target" in text else None,
             "page": row.page, "line": row.line, "values": values})
     return table
+
+
+def _units_and_projects(rows, column: int, indents) -> list:
+    """Rows of a column that prints units and, indented below each, its projects: a unit's
+    row becomes a 类型-like subtotal of its projects (its name in the unit column), each
+    project row carries its unit. Raises when the indentation does not tell two levels apart."""
+    named = [(row, ind) for row, ind in zip(rows, indents)
+             if row.cells[column] and not TOTAL_ROW_RE.match(compact(row.cells[column]))]
+    if any(ind is None for _, ind in named) or not named:
+        raise ValueError("units and projects in one column, and the positions that tell them apart are not known")
+    left = min(ind[0] for _, ind in named)
+    height = max(ind[1] for _, ind in named)
+    levels = {row.line: ind[0] - left >= 0.5 * height for row, ind in named}  # True: indented, a project
+    if all(levels.values()) or not any(levels.values()):
+        raise ValueError("units and projects in one column, not told apart by indentation")
+    out, unit = [], None
+    for row in rows:
+        cells = list(row.cells)
+        name = cells[column]
+        if row.line in levels and not levels[row.line]:
+            unit, cells[column] = name, None  # the unit's row: the subtotal of its projects
+            out.append(row._replace(cells=cells + [name]))
+        else:
+            out.append(row._replace(cells=cells + [unit if row.line in levels else None]))
+    return out
 
 
 TEXT_KINDS = {"code", "function_name", "seq", "project", "parent", "category", "unit_name", "performance_target"}
