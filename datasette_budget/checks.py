@@ -316,22 +316,25 @@ def beside_tables(out: Checks, tables: dict) -> None:
                 out.add("row.total=personnel+public", where, D(v.get("total")),
                         D(v.get("personnel")) + D(v.get("public")), lines=lines)
         declared_totals(out, role, table)
-    if "project_expenditure" in tables:
-        project_sums(out, tables["project_expenditure"])
+    for role in ("project_expenditure", "department_basic_expenditure"):
+        if role in tables:
+            project_sums(out, tables[role])
 
 
 def project_sums(out: Checks, table) -> None:
     """项目支出预算表: each project's sources add up to its total; the projects add up to 合计,
-    to the 类/款/项 row they are printed under and to their 类型 / 一级项目 rows."""
+    to the 类/款/项 row they are printed under and to their 类型 / 一级项目 / unit rows. The
+    same for the 部门预算基本支出预算表's items under their units."""
+    role = table.role
     sources = [c for c in PROJECT_SOURCES if c in table.columns]
     if "total" in table.columns and sources:
         for row in table.totals + table.rows:
-            out.add("row.total=sources", f"project_expenditure {row.get('project') or row.get('label')}",
+            out.add("row.total=sources", f"{role} {row.get('project') or row.get('label')}",
                     D(row["values"].get("total")), _row_sum(row["values"], sources), lines=[row["line"]])
     funds = [c for c in ("general_budget", "government_fund", "state_capital") if c in table.columns]
     if "appropriation" in table.columns and funds:
         for row in table.totals + table.rows:
-            out.add("row.appropriation=funds", f"project_expenditure {row.get('project') or row.get('label')}",
+            out.add("row.appropriation=funds", f"{role} {row.get('project') or row.get('label')}",
                     D(row["values"].get("appropriation")), _row_sum(row["values"], funds), lines=[row["line"]])
     for total in table.totals:
         if total["kind"] == "total":
@@ -344,7 +347,7 @@ def project_sums(out: Checks, table) -> None:
         rule = "table.sum=declared_total" if total["kind"] == "total" else "table.sum=subtotal"
         lines = [total["line"]] + [r["line"] for r in items]
         for column, amount in total["values"].items():
-            out.add(rule, f"project_expenditure {total.get('label')} {column}", D(amount), _column_sum(items, column),
+            out.add(rule, f"{role} {total.get('label')} {column}", D(amount), _column_sum(items, column),
                     lines=lines, note=None if items else "no projects were read")
 
 

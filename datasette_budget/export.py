@@ -477,6 +477,7 @@ TABLE_DESCRIPTIONS = {
     "appropriation_basic_expenditure": "财政拨款基本支出表（经济科目）: 财政拨款 基本支出 by economic code",
     "project_economic_expenditure": "一般公共预算项目支出情况表（按经济分类科目）: 项目支出 by economic code",
     "running_cost_expenditure": "一般公共预算机关运行经费支出预算表: 机关运行经费 by economic code",
+    "department_basic_expenditure": "部门预算基本支出预算表: 基本支出 of each unit by 支出项目类别 as printed",
     "project_expenditure": "项目支出预算表: one row per project (unit, functional code, amounts by source, 绩效目标)",
     "summary_items": "收支总表 and 财政拨款收支总表",
     "sangong_items": "\"三公\"经费 (rows of depth 2 are parts of the row above them)",

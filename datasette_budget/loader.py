@@ -125,6 +125,11 @@ SCHEMA: dict[str, tuple[dict, list, list]] = {
          **{c: float for c in PROJECT_AMOUNTS}, "performance_target": str},
         FUNCTION_FKS, [["document"], ["function_code"]],
     ),
+    # 部门预算基本支出预算表: 基本支出 of each unit by 支出项目类别 as printed (no codes)
+    "department_basic_expenditure": (
+        {**LINE, "unit_name": str, "item": str, **{c: float for c in PROJECT_AMOUNTS}},
+        [], [["document"]],
+    ),
     "sangong_items": (
         {**LINE, "seq": int, "item": str, "label": str, "kind": str, "depth": int, "amount": float,
          "budget_amount": float, "unit_name": str, "prior_year_amount": float, "carryover_amount": float},
@@ -559,7 +564,7 @@ def document_row(doc: Disclosure, rows: dict) -> dict:
     line_tables = ("function_income", "function_expenditure", "function_budget_expenditure",
                    "economic_expenditure", "economic_basic_expenditure", "sangong_items",
                    "procurement_items", "summary_items", "appropriation_expenditure",
-                   "project_expenditure", *ECONOMIC_LINE_TABLES.values())
+                   "project_expenditure", "department_basic_expenditure", *ECONOMIC_LINE_TABLES.values())
     return {
         "slug": doc.slug,
         "title": doc.title,
@@ -677,6 +682,10 @@ def _table_rows(doc: Disclosure, table: ParsedTable, out: dict) -> None:
                 **_where(row, doc), **parts, "function_name": row["name"], "seq": row["seq"],
                 "category": row["category"], "parent_project": row["parent_project"], "project": row["project"],
                 "unit_name": row["unit_name"], **row["values"], "performance_target": row["performance_target"]})
+    elif role == "department_basic_expenditure":
+        for row in table.rows:
+            out["department_basic_expenditure"].append({
+                **_where(row, doc), "unit_name": row["unit_name"], "item": row["project"], **row["values"]})
     elif role == "sangong":
         for seq, row in enumerate(table.rows, start=1):
             out["sangong_items"].append({

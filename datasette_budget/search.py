@@ -31,6 +31,7 @@ SEARCHED: dict[str, tuple[str, ...]] = {
     "sangong_items": ("item",),
     "procurement_items": ("category", "item", "unit_name"),
     "project_expenditure": ("project", "parent_project", "unit_name", "performance_target"),
+    "department_basic_expenditure": ("unit_name", "item"),
     "appropriation_expenditure": ("name",),
     "appropriation_basic_expenditure": ("name",),
     "project_economic_expenditure": ("name",),

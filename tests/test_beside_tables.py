@@ -127,12 +127,25 @@ def test_units_and_their_projects_in_one_column_told_apart_by_indentation(corpus
         "and scope = 'project_expenditure 合计 total'", [doc]).fetchone() == (587885400, 587885500)
 
 
-def test_a_table_no_reader_reads_stays_unreadable_with_its_reason(corpus_db):
-    # 珠海 表11 部门预算基本支出预算表: rows by unit, economic classes by name only
-    status, page, notes = corpus_db.execute(
-        "select status, page, notes from document_tables where document = '珠海市商务局-2026-部门预算' "
-        "and role = 'department_basic_expenditure'").fetchone()
-    assert (status, page) == ("unreadable", 21) and "部门预算基本支出预算表" in notes
+def test_basic_expenditure_by_unit_and_kind(corpus_db):
+    # 珠海 商务局 表11 部门预算基本支出预算表 (p21): under 珠海市贸易服务中心 (1,069.53),
+    # 工资和福利支出 703.41 … 其他资本性等支出 2.16; 合计 7,519.44
+    doc = "珠海市商务局-2026-部门预算"
+    assert corpus_db.execute(
+        "select item, total from department_basic_expenditure where document = ? "
+        "and unit_name = '珠海市贸易服务中心' order by line", [doc]).fetchall() == [
+        ("工资和福利支出", 7034100), ("商品和服务支出", 691700), ("对个人和家庭的补助", 2947900),
+        ("其他资本性等支出", 21600)]
+    assert corpus_db.execute(
+        "select amount from declared_totals where document = ? and table_role = 'department_basic_expenditure' "
+        "and kind = 'total' and [column] = 'total'", [doc]).fetchone() == (75194400,)
+    # each unit's items add up to its row; the three units (6,258.73 + 1,069.53 + 191.17 =
+    # 7,519.43) are 0.01 万元 below the printed 合计: the only failures, in the three columns
+    assert corpus_db.execute(
+        "select scope, expected, actual from checks where document = ? and status = 'fail' "
+        "and scope like 'department_basic_expenditure%' order by scope", [doc]).fetchall() == [
+        (f"department_basic_expenditure 合计 {c}", 75194400, 75194300)
+        for c in ("appropriation", "general_budget", "total")]
 
 
 def test_project_names_are_searchable(corpus_db):

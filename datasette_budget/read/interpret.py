@@ -42,7 +42,7 @@ CODED = {
 }
 # the roles this module reads; the others keep the text reader
 GRID_ROLES = set(CODED) | {"summary", "appropriation_summary", "sangong", "procurement", "performance_evaluation",
-                           "project_expenditure"}
+                           "project_expenditure", "department_basic_expenditure"}
 
 
 class Row(NamedTuple):
@@ -175,7 +175,8 @@ def table_from_grid(role: str, lines: list[Line], start: int, end: int, grid, la
         read_sangong(table, paths, rows)
     elif role == "procurement":
         read_procurement(table, paths, rows)
-    elif role == "project_expenditure":
+    elif role in ("project_expenditure", "department_basic_expenditure"):
+        # 部门预算基本支出预算表 (珠海 表11): units and, indented below each, its 支出项目类别 as printed
         read_projects(table, paths, rows, first_line_indents(layout, grid, rows))
     else:
         system, spec = CODED[role]

@@ -133,7 +133,9 @@ def _units_and_projects(rows, column: int, indents) -> list:
     project row carries its unit. Raises when the indentation does not tell two levels apart."""
     named = [(row, ind) for row, ind in zip(rows, indents)
              if row.cells[column] and not TOTAL_ROW_RE.match(compact(row.cells[column]))]
-    if any(ind is None for _, ind in named) or not named:
+    if not named:
+        return [row._replace(cells=list(row.cells) + [None]) for row in rows]  # a 合计 at most: empty
+    if any(ind is None for _, ind in named):
         raise ValueError("units and projects in one column, and the positions that tell them apart are not known")
     left = min(ind[0] for _, ind in named)
     height = max(ind[1] for _, ind in named)
