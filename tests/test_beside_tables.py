@@ -216,3 +216,23 @@ async def test_the_inferred_code_is_shown_on_the_row(inferred_db):
     # the column's description, in the document's terms
     html = (await ds.client.get("/budget/appropriation_expenditure")).text
     assert "编码由名称推断" in html
+
+
+@pytest.mark.asyncio
+async def test_new_tables_browse_with_the_hierarchy_facet_and_their_titles(corpus_db):
+    from datasette.app import Datasette
+
+    path = corpus_db.execute("pragma database_list").fetchone()[2]
+    ds = Datasette([path], immutables=[])
+    await ds.invoke_startup()
+    name = Path(path).stem
+    # 苏州 审计局 公开05 (p14): 201 一般公共服务支出 2,906.63 万元 over its 项 rows
+    data = (await ds.client.get(
+        f"/{name}/appropriation_expenditure.json?document=苏州市审计局-2026-部门预算&_facet_hierarchy=function_code"
+    )).json()
+    facets = data["facet_results"]
+    facets = facets.get("results", facets)  # Datasette 1.0 nests them under "results"
+    items = {i["value"]: i for i in facets["function_code"]["results"]}
+    assert items["201"]["sum"] == 29066300
+    html = (await ds.client.get(f"/{name}/project_expenditure?_search=军休")).text
+    assert "项目支出预算表" in html and "军休服务管理" in html
