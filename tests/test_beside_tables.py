@@ -236,3 +236,9 @@ async def test_new_tables_browse_with_the_hierarchy_facet_and_their_titles(corpu
     assert items["201"]["sum"] == 29066300
     html = (await ds.client.get(f"/{name}/project_expenditure?_search=军休")).text
     assert "项目支出预算表" in html and "军休服务管理" in html
+    # the documents page links each document's projects
+    docs = (await ds.client.get(f"/-/budget/documents.json?_database={name}")).json()["databases"][0]["documents"]
+    link = next(l for d in docs if d["slug"] == "湖州市退役军人事务局-2026-部门预算"
+                for l in d["links"] if l["label"] == "项目支出")
+    rows = (await ds.client.get(link["url"].replace("?", ".json?", 1) + "&_shape=array")).json()
+    assert len(rows) == 7 and "军休服务管理" in {r["project"] for r in rows}
