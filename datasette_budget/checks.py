@@ -287,6 +287,68 @@ def within_table(out: Checks, tables: dict) -> None:
         declared_totals(out, "procurement", tables["procurement"])
     else:
         out.skip("table.sum=declared_total", "procurement", ["procurement"])
+    beside_tables(out, tables)
+
+
+# tables printed beside the main ones, checked only where printed
+BESIDE_ROLES = ("appropriation_expenditure", "appropriation_basic_expenditure", "project_economic_expenditure",
+                "running_cost")
+PROJECT_SOURCES = ("general_budget", "government_fund", "state_capital", "special_account", "other",
+                   "carryover_general_budget", "carryover_government_fund", "carryover_state_capital")
+
+
+def beside_tables(out: Checks, tables: dict) -> None:
+    """The 合计 identities of the 财政拨款, 项目支出 and 机关运行经费 tables: each row's parts add
+    up to its total, and the rows to their 合计 and 类/款 subtotals."""
+    for role in BESIDE_ROLES:
+        if role not in tables:
+            continue
+        table = tables[role]
+        cols = set(table.columns)
+        for row in table.totals + table.rows:
+            v, where, lines = row["values"], f"{role} {_label(row)}", [row["line"]]
+            if {"total", "basic", "project"} <= cols:
+                out.add("row.total=basic+project", where, D(v.get("total")), _row_sum(v, ["basic", "project"]), lines=lines)
+            if {"basic", "basic_personnel", "basic_public"} <= cols:
+                out.add("row.basic=parts", where, D(v.get("basic")),
+                        _row_sum(v, ["basic_personnel", "basic_public"]), lines=lines)
+            if {"total", "personnel", "public"} <= cols:
+                out.add("row.total=personnel+public", where, D(v.get("total")),
+                        D(v.get("personnel")) + D(v.get("public")), lines=lines)
+        declared_totals(out, role, table)
+    for role in ("project_expenditure", "department_basic_expenditure"):
+        if role in tables:
+            project_sums(out, tables[role])
+
+
+def project_sums(out: Checks, table) -> None:
+    """项目支出预算表: each project's sources add up to its total; the projects add up to 合计,
+    to the 类/款/项 row they are printed under and to their 类型 / 一级项目 / unit rows. The
+    same for the 部门预算基本支出预算表's items under their units."""
+    role = table.role
+    sources = [c for c in PROJECT_SOURCES if c in table.columns]
+    if "total" in table.columns and sources:
+        for row in table.totals + table.rows:
+            out.add("row.total=sources", f"{role} {row.get('project') or row.get('label')}",
+                    D(row["values"].get("total")), _row_sum(row["values"], sources), lines=[row["line"]])
+    funds = [c for c in ("general_budget", "government_fund", "state_capital") if c in table.columns]
+    if "appropriation" in table.columns and funds:
+        for row in table.totals + table.rows:
+            out.add("row.appropriation=funds", f"{role} {row.get('project') or row.get('label')}",
+                    D(row["values"].get("appropriation")), _row_sum(row["values"], funds), lines=[row["line"]])
+    for total in table.totals:
+        if total["kind"] == "total":
+            items = table.rows
+        elif total.get("code"):
+            items = [r for r in table.rows if (r.get("code") or "").startswith(total["code"])]
+        else:
+            items = [r for r in table.rows
+                     if total["label"] in (r.get("category"), r.get("parent_project"), r.get("unit_name"))]
+        rule = "table.sum=declared_total" if total["kind"] == "total" else "table.sum=subtotal"
+        lines = [total["line"]] + [r["line"] for r in items]
+        for column, amount in total["values"].items():
+            out.add(rule, f"{role} {total.get('label')} {column}", D(amount), _column_sum(items, column),
+                    lines=lines, note=None if items else "no projects were read")
 
 
 def income_sources(columns: list[str]) -> list[str]:

@@ -31,6 +31,7 @@ ROW_LINKS = [
     ("economic_basic_expenditure", "基本支出"),
     ("sangong_items", "三公经费"),
     ("procurement_items", "政府采购"),
+    ("project_expenditure", "项目支出"),
     ("performance_targets", "绩效目标"),
     ("narrative", "说明"),
 ]

@@ -41,6 +41,10 @@ INCOME_AMOUNTS = [
     "carryover",
 ]
 BASIC_AMOUNTS = ["total", "appropriation", "personnel", "public"]
+PROJECT_AMOUNTS = [
+    "total", "appropriation", "general_budget", "government_fund", "state_capital", "special_account", "other",
+    "carryover_general_budget", "carryover_government_fund", "carryover_state_capital",
+]
 
 FUNCTION_FKS = [
     ("function_code", "function_codes", "code"),
@@ -64,7 +68,18 @@ FUNCTION_INDEXES = [
     ["function_code"],
 ]
 LINE = {"id": int, "document": str, "page": int, "line": int}
-FUNCTION_COLUMNS = {"function_code": str, "function_class": str, "function_section": str, "name": str}
+# 1 where the table printed a name without its code and the code was matched from the code lists
+INFERRED = {"code_inferred": int}
+FUNCTION_COLUMNS = {"function_code": str, "function_class": str, "function_section": str, "name": str, **INFERRED}
+ECONOMIC_LINE_COLUMNS = {"economic_code": str, "economic_class": str, "name": str, **INFERRED}
+ECONOMIC_INDEXES = [["document", "economic_class", "total"], ["economic_class", "total"], ["economic_code"]]
+# tables by economic code beside the 基本支出 table, each of its own (role -> table): they
+# hold the same money as it and as each other, so they are never one table
+ECONOMIC_LINE_TABLES = {
+    "appropriation_basic_expenditure": "appropriation_basic_expenditure",
+    "project_economic_expenditure": "project_economic_expenditure",
+    "running_cost": "running_cost_expenditure",
+}
 
 # table -> (columns, foreign keys besides document, indexes)
 SCHEMA: dict[str, tuple[dict, list, list]] = {
@@ -87,15 +102,33 @@ SCHEMA: dict[str, tuple[dict, list, list]] = {
     ),
     "economic_expenditure": (
         {**LINE, "economic_code": str, "economic_class": str, "economic_name": str,
-         "government_code": str, "government_class": str, "government_name": str,
+         "government_code": str, "government_class": str, "government_name": str, **INFERRED,
          **{c: float for c in EXPENDITURE_AMOUNTS}},
         ECONOMIC_FKS + GOVERNMENT_FKS,
         [["document", "economic_class", "total"], ["economic_class", "total"], ["economic_code"],
          ["government_class", "total"], ["government_code"]],
     ),
     "economic_basic_expenditure": (
-        {**LINE, "economic_code": str, "economic_class": str, "name": str, **{c: float for c in BASIC_AMOUNTS}},
-        ECONOMIC_FKS, [["document", "economic_class", "total"], ["economic_class", "total"], ["economic_code"]],
+        {**LINE, **ECONOMIC_LINE_COLUMNS, **{c: float for c in BASIC_AMOUNTS}}, ECONOMIC_FKS, ECONOMIC_INDEXES,
+    ),
+    # 财政拨款支出表（功能科目）: the 财政拨款 part of function_expenditure, a table of its own
+    "appropriation_expenditure": (
+        {**LINE, **FUNCTION_COLUMNS, **{c: float for c in EXPENDITURE_AMOUNTS}},
+        FUNCTION_FKS, FUNCTION_INDEXES,
+    ),
+    **{table: ({**LINE, **ECONOMIC_LINE_COLUMNS, **{c: float for c in BASIC_AMOUNTS}}, ECONOMIC_FKS, ECONOMIC_INDEXES)
+       for table in ECONOMIC_LINE_TABLES.values()},
+    # 项目支出预算表: one row per project
+    "project_expenditure": (
+        {**LINE, "function_code": str, "function_class": str, "function_section": str, "function_name": str,
+         "seq": int, "category": str, "parent_project": str, "project": str, "unit_name": str,
+         **{c: float for c in PROJECT_AMOUNTS}, "performance_target": str},
+        FUNCTION_FKS, [["document"], ["function_code"]],
+    ),
+    # 部门预算基本支出预算表: 基本支出 of each unit by 支出项目类别 as printed (no codes)
+    "department_basic_expenditure": (
+        {**LINE, "unit_name": str, "item": str, **{c: float for c in PROJECT_AMOUNTS}},
+        [], [["document"]],
     ),
     "sangong_items": (
         {**LINE, "seq": int, "item": str, "label": str, "kind": str, "depth": int, "amount": float,
@@ -371,6 +404,11 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         )
     for name, (columns, fks, indexes) in SCHEMA.items():
         if db[name].exists():
+            # a database written before a column was added: the column, empty for old rows
+            present = db[name].columns_dict
+            for column, kind in columns.items():
+                if column not in present:
+                    db[name].add_column(column, kind)
             continue
         db[name].create(columns, pk="id", foreign_keys=[("document", "documents", "slug")] + fks)
         for index in indexes:
@@ -525,7 +563,8 @@ def insert_rows(db: sqlite_utils.Database, table: str, columns: dict, rows: list
 def document_row(doc: Disclosure, rows: dict) -> dict:
     line_tables = ("function_income", "function_expenditure", "function_budget_expenditure",
                    "economic_expenditure", "economic_basic_expenditure", "sangong_items",
-                   "procurement_items", "summary_items")
+                   "procurement_items", "summary_items", "appropriation_expenditure",
+                   "project_expenditure", "department_basic_expenditure", *ECONOMIC_LINE_TABLES.values())
     return {
         "slug": doc.slug,
         "title": doc.title,
@@ -548,6 +587,11 @@ def _where(row: dict, doc: Disclosure) -> dict:
 def _function_parts(code: str) -> dict:
     cls, section, _ = classification.parts(code, "function")
     return {"function_code": code, "function_class": cls, "function_section": section}
+
+
+def _inferred(row: dict) -> dict:
+    """``code_inferred``: 1 where the code was matched from the printed name, else 0."""
+    return {"code_inferred": 1 if row.get("inferred_code") else 0}
 
 
 def _economic_parts(code: str | None, prefix: str) -> dict:
@@ -604,28 +648,44 @@ def _table_rows(doc: Disclosure, table: ParsedTable, out: dict) -> None:
     elif role == "income":
         for row in table.rows:
             out["function_income"].append({**_where(row, doc), **_function_parts(row["code"]),
-                                           "name": row["name"], **row["values"]})
+                                           "name": row["name"], **_inferred(row), **row["values"]})
     elif role == "expenditure":
         for row in table.rows:
             out["function_expenditure"].append({**_where(row, doc), **_function_parts(row["code"]),
-                                                "name": row["name"], **row["values"]})
+                                                "name": row["name"], **_inferred(row), **row["values"]})
+    elif role == "appropriation_expenditure":
+        for row in table.rows:
+            out["appropriation_expenditure"].append({**_where(row, doc), **_function_parts(row["code"]),
+                                                     "name": row["name"], **_inferred(row), **row["values"]})
     elif role in FUNDS:
         for row in table.rows:
             out["function_budget_expenditure"].append({
                 **_where(row, doc), "fund": FUNDS[role], **_function_parts(row["code"]),
-                "name": row["name"], **row["values"]})
+                "name": row["name"], **_inferred(row), **row["values"]})
     elif role == "economic_expenditure":
         for row in table.rows:
             out["economic_expenditure"].append({
                 **_where(row, doc), **_economic_parts(row["code"], "economic"),
                 "economic_name": row["economic_name"],
                 **_economic_parts(row["government_code"], "government"),
-                "government_name": row["government_name"], **row["values"]})
-    elif role == "basic_expenditure":
+                "government_name": row["government_name"], **_inferred(row), **row["values"]})
+    elif role == "basic_expenditure" or role in ECONOMIC_LINE_TABLES:
         for row in table.rows:
-            out["economic_basic_expenditure"].append({
+            out[ECONOMIC_LINE_TABLES.get(role, "economic_basic_expenditure")].append({
                 **_where(row, doc), **_economic_parts(row["code"], "economic"), "name": row["name"],
-                **row["values"]})
+                **_inferred(row), **row["values"]})
+    elif role == "project_expenditure":
+        for row in table.rows:
+            parts = _function_parts(row["code"]) if row["code"] else {
+                "function_code": None, "function_class": None, "function_section": None}
+            out["project_expenditure"].append({
+                **_where(row, doc), **parts, "function_name": row["name"], "seq": row["seq"],
+                "category": row["category"], "parent_project": row["parent_project"], "project": row["project"],
+                "unit_name": row["unit_name"], **row["values"], "performance_target": row["performance_target"]})
+    elif role == "department_basic_expenditure":
+        for row in table.rows:
+            out["department_basic_expenditure"].append({
+                **_where(row, doc), "unit_name": row["unit_name"], "item": row["project"], **row["values"]})
     elif role == "sangong":
         for seq, row in enumerate(table.rows, start=1):
             out["sangong_items"].append({

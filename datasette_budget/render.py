@@ -9,9 +9,11 @@ from functools import lru_cache
 from markupsafe import Markup, escape
 
 from .amounts import format_wan, format_yuan
-from .loader import BASIC_AMOUNTS, EXPENDITURE_AMOUNTS, INCOME_AMOUNTS
+from .loader import BASIC_AMOUNTS, EXPENDITURE_AMOUNTS, INCOME_AMOUNTS, PROJECT_AMOUNTS
 
-AMOUNT_COLUMNS = frozenset(EXPENDITURE_AMOUNTS + INCOME_AMOUNTS + BASIC_AMOUNTS + ["amount", "unit_price", "sum"])
+AMOUNT_COLUMNS = frozenset(EXPENDITURE_AMOUNTS + INCOME_AMOUNTS + BASIC_AMOUNTS + PROJECT_AMOUNTS
+                           + ["amount", "unit_price", "sum"])
+INFERRED_MARKUP = Markup('<span class="budget-inferred" title="表中只印名称，编码按名称从科目表匹配">1 由名称推断</span>')
 # Tables whose amount columns are not 元 (counts, quantities) are simply not listed here.
 NOT_AMOUNT_TABLES = frozenset({"documents", "document_tables", "staffing", "vehicles", "checks", "unparsed",
                                "function_codes", "economic_codes", "government_economic_codes"})
@@ -39,6 +41,8 @@ def render_amount(value, column, table, database, datasette):
     Datasette calls this for every cell of every HTML table page, so the cheapest tests
     come first and each distinct amount is formatted once.
     """
+    if column == "code_inferred" and value == 1 and database in budget_databases(datasette):
+        return INFERRED_MARKUP  # the code was not printed: said on the row, not only in the metadata
     if column not in AMOUNT_COLUMNS or table in NOT_AMOUNT_TABLES or type(value) not in (int, float):
         return None  # type(), not isinstance(): True and False are ints, and not amounts
     if database not in budget_databases(datasette):

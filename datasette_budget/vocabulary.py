@@ -165,6 +165,28 @@ BASIC_COLUMN_WORDS = [
     ("appropriation", r"财政拨款"),
     ("total", r"^(合计|总计|小计|预算数|预算|金额|决算数|基本支出)$"),
 ]
+# 一般公共预算机关运行经费支出预算表: one column of 机关运行经费 by economic code
+RUNNING_COST_COLUMN_WORDS = [("total", r"^(机关运行经费(支出|预算数?)?|合计|预算数|金额)$")]
+# 项目支出预算表: what each column holds, tried in order on its lowest label (a source of funds
+# under 财政拨款结转 is the carry-over's)
+PROJECT_COLUMN_WORDS = [
+    ("seq", r"^序号$"),
+    ("function_name", r"科目名称"),
+    ("code", r"编码"),
+    ("project", r"^(项目名称|二级项目)$"),
+    ("parent", r"^一级项目$"),
+    ("category", r"^(类型|项目类型|项目类别)$"),
+    # 支出项目类别（资金使用单位）: units and their projects in one column, told apart by indentation
+    ("unit_or_project", r"项目类别.*单位"),
+    ("unit_name", r"单位名称|项目单位|资金使用单位"),
+    ("performance_target", r"绩效目标"),
+    ("general_budget", r"一般公共预算"),
+    ("government_fund", r"政府性基金"),
+    ("state_capital", r"国有资本经营"),
+    ("special_account", r"财政专户"),
+    ("other", r"^(单位资金|其他资金)$"),
+    ("total", r"^(合计|总计|预算数|金额|小计)$"),
+]
 # the other kinds of column a coded table prints: code parts, code, name, row number
 CODE_PART_LABELS = {"类": 0, "款": 1, "项": 2}
 CODE_LABEL_RE = re.compile(r"编码|编号|代码")

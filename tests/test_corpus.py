@@ -28,7 +28,7 @@ PHASES = {"budget": "预算", "final": "决算"}
 # the checks that are 合计 identities: a printed total against the figures it sums
 IDENTITY_RULES = ("table.sum=declared_total", "table.sum=subtotal", "table.sum=parent_item",
                   "row.total=basic+project", "row.total=personnel+public", "row.basic=parts",
-                  "row.project=parts", "row.income_total=sources")
+                  "row.project=parts", "row.income_total=sources", "row.total=sources", "row.appropriation=funds")
 
 
 def _corpus_present() -> bool:

@@ -29,6 +29,7 @@ from ..vocabulary import (
     EXPENDITURE_COLUMN_WORDS,
     INCOME_COLUMN_WORDS,
     NAME_LABEL_RE,
+    RUNNING_COST_COLUMN_WORDS,
     PRIOR_YEAR_LABEL_RE,
     ROW_NUMBER_LABEL_RE,
     TOTAL_ROW_RE,
@@ -50,6 +51,7 @@ SPECS = {
     "expenditure": EXPENDITURE_COLUMN_WORDS,
     "income": INCOME_COLUMN_WORDS,
     "basic": BASIC_COLUMN_WORDS,
+    "running_cost": RUNNING_COST_COLUMN_WORDS,
 }
 GROUPS = {"basic": "basic", "project": "project"}
 # the panel columns the loader stores; another panel's column is reported, not kept
@@ -58,6 +60,7 @@ PANEL_COLUMNS = {
                     "carryover_total", "carryover_basic", "carryover_project"},
     "income": set(),
     "basic": set(),
+    "running_cost": set(),
 }
 
 

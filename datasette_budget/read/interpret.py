@@ -14,6 +14,7 @@ from ..documents import Line
 from .coded import compact, read_coded
 from .others import read_evaluation, read_procurement
 from .parsed import ParsedTable
+from .projects import read_projects
 from .recognise import NO_UNIT, table_unit
 from .sangong import read_sangong
 from .summary import read_summary
@@ -32,9 +33,16 @@ CODED = {
     "capital_expenditure": ("function", "expenditure"),
     "economic_expenditure": ("economic", "expenditure"),
     "basic_expenditure": ("economic", "basic"),
+    # the tables beside those: 财政拨款 by function and by economic code, 项目支出 by
+    # economic code, 机关运行经费 by economic code
+    "appropriation_expenditure": ("function", "expenditure"),
+    "appropriation_basic_expenditure": ("economic", "basic"),
+    "project_economic_expenditure": ("economic", "basic"),
+    "running_cost": ("economic", "running_cost"),
 }
 # the roles this module reads; the others keep the text reader
-GRID_ROLES = set(CODED) | {"summary", "appropriation_summary", "sangong", "procurement", "performance_evaluation"}
+GRID_ROLES = set(CODED) | {"summary", "appropriation_summary", "sangong", "procurement", "performance_evaluation",
+                           "project_expenditure", "department_basic_expenditure"}
 
 
 class Row(NamedTuple):
@@ -110,6 +118,25 @@ def rows_after_grid(layout, lines: list[Line], stop: int, end: int, grid) -> tup
     return rows, index
 
 
+def first_line_indents(layout, grid, rows: list[Row]) -> list[list[tuple[float, float] | None]]:
+    """Per row and column, where the cell's text starts on its first line, from the column's
+    left edge, and the characters' height: (indent, height), or None for a blank cell. A
+    wrapped name's later lines start at the edge; its first line shows the indentation."""
+    if layout is None:
+        return [[None] * len(grid.columns) for _ in rows]
+    out = []
+    for cells in grid.rows:
+        indents: list[tuple[float, float] | None] = []
+        for column, cell in zip(grid.columns, cells):
+            positioned = layout.line(cell.line) if cell is not None else None
+            chars = [c for c in (positioned.chars if positioned else []) if c.text.strip()
+                     and column.x0 <= (c.x0 + c.x1) / 2 <= column.x1]
+            indents.append((chars[0].x0 - column.x0, chars[0].bottom - chars[0].top) if chars else None)
+        out.append(indents)
+    # rows read after the grid (a 合计 alone on the next page) have no cells to measure
+    return out + [[None] * len(grid.columns) for _ in rows[len(out):]]
+
+
 def _chars_text(chars) -> str:
     words, previous = [], None
     for c in chars:
@@ -148,13 +175,16 @@ def table_from_grid(role: str, lines: list[Line], start: int, end: int, grid, la
         read_sangong(table, paths, rows)
     elif role == "procurement":
         read_procurement(table, paths, rows)
+    elif role in ("project_expenditure", "department_basic_expenditure"):
+        # 部门预算基本支出预算表 (珠海 表11): units and, indented below each, its 支出项目类别 as printed
+        read_projects(table, paths, rows, first_line_indents(layout, grid, rows))
     else:
         system, spec = CODED[role]
         head = "".join(l for p in paths for l in p)
         if role == "gpb_expenditure" and "经济分类" in head and "功能分类" not in head:
             system = "economic"
         read_coded(table, system, paths, rows, spec)
-        if system == "economic" and role != "basic_expenditure":
+        if role in ("economic_expenditure", "gpb_expenditure") and system == "economic":
             table.kind = "economic"
             for row in table.rows + [t for t in table.totals if t.get("kind") == "subtotal"]:
                 row.update(economic_name=row.get("name"), government_code=None, government_name=None)
