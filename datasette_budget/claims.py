@@ -17,8 +17,9 @@ from decimal import Decimal
 from .documents import Line
 from .narrative import CJK_GAP_RE, ITEM_RE, SECTION_RE, SUBHEADING_RE
 
-# 1812.92万元 / 0.4 万元 / 80.20 % ; a threshold (50万元以上) is not a figure
-FIGURE_RE = re.compile(r"(?<![\d.])(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>万元|%|％)(?!\s*(?:[（(]含[）)])?\s*(?:以上|以下|以内))")
+# 1812.92万元 / 0.4 万元 / 80.20 % / 34,618.99 万元 (thousands grouped by commas, read whole) ;
+# a threshold (50万元以上) is not a figure
+FIGURE_RE = re.compile(r"(?<![\d.,])(?P<value>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?P<unit>万元|%|％)(?!\s*(?:[（(]含[）)])?\s*(?:以上|以下|以内))")
 QUANTITY_RE = re.compile(r"数量\s*(?P<value>\d+)\s*(?P<unit>个|台|件|套|辆)")
 # 预算数与 2020年相比一致，没有变化 / 与 2020年预算相比没有变化
 NO_CHANGE_RE = re.compile(
@@ -243,8 +244,9 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
             last_change = claim
             last_end = m.end()
             continue
-        value = Decimal(m.group("value"))
-        decimals = len(m.group("value").split(".")[1]) if "." in m.group("value") else 0
+        printed = m.group("value").replace(",", "")
+        value = Decimal(printed)
+        decimals = len(printed.split(".")[1]) if "." in printed else 0
         unit = m.group("unit").replace("％", "%")
         subject_lines = by_position.between(start, m.end())
         line_numbers = sorted({l.number for l in subject_lines})
