@@ -988,7 +988,7 @@ PROCUREMENT_PART_RE = re.compile(r"货物|工程|服务|拨款|基金|资金")
 # a source of income named with 收入: 一般公共预算拨款收入 / 财政专户管理资金收入 are not the income total
 INCOME_SOURCE_RE = re.compile(r"拨款|专户|资金|事业|经营|上级|附属|其他|结转|基金|一般公共预算|国有|收费")
 # the 说明 of the 财政拨款 tables: 三、财政拨款情况说明 / 一般公共预算当年拨款情况说明
-APPROPRIATION_CONTEXT_RE = re.compile(r"财政拨款|当年拨款")
+APPROPRIATION_CONTEXT_RE = re.compile(r"财政拨款|拨款情况")
 
 
 def resolve(subject: str, context: str, figs: dict, kind: str) -> tuple[Figure | None, str | None]:
@@ -999,6 +999,10 @@ def resolve(subject: str, context: str, figs: dict, kind: str) -> tuple[Figure |
         # 财政拨款 基本支出 33325.21万元 in the 财政拨款 说明: the table of all funds holds more money
         return None, (f"the 财政拨款 part of {fig['label']}; this document's income is not all 财政拨款, "
                       "so the table of all funds does not hold it")
+    if (fig is not None and fig.get("key") == "income_total" and "本年" not in subject
+            and figs.get("grand_total") and figs["grand_total"]["amount"] != fig["amount"]):
+        # 本部门收入预算 66307.98万元: the income with 上年结转 (收入总计) or without (本年收入合计)
+        return Figure(fig, alternative=figs["grand_total"]), None
     return fig, reason
 
 
@@ -1100,7 +1104,7 @@ def function_figure(path: list[tuple[str, str]], context: str, figs: dict) -> tu
         if not code or len(found) != 1 and missed:
             return None, "no functional code is named " + "".join(f"{n}（{l}）" for n, l in path)
     note = ("printed as " + "、".join(missed) + f"; tied by the other names to {code}") if missed else None
-    appropriation = "一般公共预算" in context or "财政拨款" in context
+    appropriation = "一般公共预算" in context or bool(APPROPRIATION_CONTEXT_RE.search(context))
     roles = ["gpb_expenditure", "expenditure"] if appropriation else ["expenditure", "gpb_expenditure"]
     for role in roles:
         if role not in tables:
@@ -1281,6 +1285,16 @@ def against_narrative(out: Checks, tables: dict, doc) -> list[dict]:
             tied[id(claim)] = fig
         exact = _wan(fig["amount"])
         status, note = _compare(claim.value, claim.decimals, exact)
+        if status == "fail" and fig.get("alternative"):
+            # a bare 收入 names either income total: it is the one it equals, if any
+            other = fig["alternative"]
+            other_status, other_note = _compare(claim.value, claim.decimals, _wan(other["amount"]))
+            if other_status == "pass":
+                fig = _figure(other["label"], other["amount"], other["lines"], key=other.get("key"),
+                              note=f"收入 read as {other['label']} (with 上年结转), not {fig['label']}")
+                exact, status, note = _wan(fig["amount"]), other_status, other_note
+            else:
+                note = f"{note}; it is not {other['label']} {_plain(_wan(other['amount']))} either"
         notes = [n for n in (note, fig.get("note")) if n]
         out.add("narrative.claim", f"{scope} = {fig['label']}", exact, claim.value, status=status,
                 lines=claim.lines + fig["lines"], note="; ".join(notes) or None, unit="万元")

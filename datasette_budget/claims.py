@@ -56,6 +56,8 @@ ITEM_NUMBER_RE = re.compile(r"^\d{1,2}\s*[.、．]\s*")
 ITEM_ORDINAL_RE = re.compile(r"^[（(][一二三四五六七八九十\d]+[）)]")
 BUDGET_SUFFIX_RE = re.compile(r"年初(预算)?$")
 SECTION_STOP = "。\n"
+# a part of the money by source of funds: 一般公共预算拨款政府采购
+FUNDS_RE = re.compile(r"拨款|基金")
 DECREASE = {"减少", "下降", "降低", "减"}
 
 
@@ -198,6 +200,7 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
     previous: Claim | None = None  # the last amount of the item, across sentences
     previous_end = 0
     last_change_after = False  # the last change was stated after the last amount
+    opener: Claim | None = None  # 其中一般公共预算拨款政府采购 504.98万元：… : the amount whose parts follow its colon
     first_path = FUNCTION_PATH_RE.match(text)
     item_title = first_path.group(1) if first_path else ""
     first_clause, first_clause_at = None, -1  # ITEM_NAME_RE at item_start
@@ -208,7 +211,7 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
             c, i = brk.group(), brk.start()
             if c == "\n":
                 item_start = i + 1
-                item_first = last_amount = last_change = item_prior = listing = previous = None
+                item_first = last_amount = last_change = item_prior = listing = previous = opener = None
                 item_name = None
                 path = FUNCTION_PATH_RE.match(text, i + 1)
                 item_title = path.group(1) if path else ""
@@ -216,9 +219,9 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
                 if head:
                     sub_heading = head.group()
             elif c == "。":
-                last_amount = last_change = listing = None
+                last_amount = last_change = listing = opener = None
             else:
-                listing = None  # a 其中 list ends with its clause
+                listing = opener = None  # a 其中 list ends with its clause
         # a listed thing named before its figures: 1. 空气调节设备，单价 0.4 万元
         if item_name is None:
             if first_clause_at != item_start:
@@ -317,8 +320,14 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
                 subject = item_first.subject if item_first else (item_title or item_prior.subject)
             elif not subject and last_amount is not None:
                 subject = last_amount.subject
+            if (claim_kind == "amount" and opener is not None and FUNDS_RE.search(opener.subject)
+                    and not FUNDS_RE.search(subject)):
+                # 其中一般公共预算拨款政府采购 504.98万元：政府采购货物预算 480.50万元: the 拨款 part of 货物
+                subject = f"{opener.subject}：{subject}"
             claim = Claim(claim_kind, subject, value, decimals, unit, text[start : m.end()], line_numbers, page,
                           context, year=year, item=item_name)
+            if claim_kind == "amount" and text[m.end():m.end() + 2].strip()[:1] in ("：", ":"):
+                opener = claim
             if claim_kind == "prior":
                 claim.refers_to = refers
             claims.append(claim)
