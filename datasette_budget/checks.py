@@ -830,6 +830,13 @@ def figures(tables: dict, doc) -> dict:
         grand = _summary_grand_total(s, "收入")
         if grand:
             f["grand_total"] = _figure(f"收支总表 {grand['label']}", D(grand["values"]["amount"]), [grand["line"]])
+        else:  # 本年收入合计 73606.56 … 上年结转结余 7600.00 … 收入合计 81206.56
+            first = _summary_total(s, "收入")
+            carried = next((t for t in s.totals if t.get("side") == "收入" and t is not first
+                            and re.fullmatch(r"收入(合计|总计)", COMPACT_RE.sub("", t["label"]))), None)
+            if carried and carried["values"].get("amount") is not None:
+                f["income_with_carryover"] = _figure(f"收支总表 {carried['label']}", D(carried["values"]["amount"]),
+                                                     [carried["line"]])
         for row in s.rows:
             f[f"summary:{row['side']}:{row['name']}"] = _figure(
                 f"收支总表 {row['item']}", D(row["values"]["amount"]), [row["line"]], key=f"summary:{row['side']}:{row['name']}",
@@ -999,10 +1006,11 @@ def resolve(subject: str, context: str, figs: dict, kind: str) -> tuple[Figure |
         # 财政拨款 基本支出 33325.21万元 in the 财政拨款 说明: the table of all funds holds more money
         return None, (f"the 财政拨款 part of {fig['label']}; this document's income is not all 财政拨款, "
                       "so the table of all funds does not hold it")
+    carried = figs.get("grand_total") or figs.get("income_with_carryover")
     if (fig is not None and fig.get("key") == "income_total" and "本年" not in subject
-            and figs.get("grand_total") and figs["grand_total"]["amount"] != fig["amount"]):
+            and carried and carried["amount"] != fig["amount"]):
         # 本部门收入预算 66307.98万元: the income with 上年结转 (收入总计) or without (本年收入合计)
-        return Figure(fig, alternative=figs["grand_total"]), None
+        return Figure(fig, alternative=carried), None
     return fig, reason
 
 
