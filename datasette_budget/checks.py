@@ -826,7 +826,8 @@ def figures(tables: dict, doc) -> dict:
         for side, key in (("收入", "income_total"), ("支出", "expenditure_total")):
             t = _summary_total(s, side)
             if t:
-                f[key] = _figure(f"收支总表 {t['label']}", D(t["values"]["amount"]), [t["line"]], key=key)
+                f[key] = _figure(f"收支总表 {t['label']}", D(t["values"]["amount"]), [t["line"]], key=key,
+                                 note="printed blank, read as 0" if t["values"].get("amount") is None else None)
         grand = _summary_grand_total(s, "收入")
         if grand:
             f["grand_total"] = _figure(f"收支总表 {grand['label']}", D(grand["values"]["amount"]), [grand["line"]])
@@ -1049,6 +1050,9 @@ def _appropriation_only(figs: dict) -> bool:
 
 def _resolve(subject: str, context: str, figs: dict, kind: str) -> tuple[Figure | None, str | None]:
     compact = COMPACT_RE.sub("", subject)
+    if compact.startswith("主要用于"):
+        # “农林水支出”科目 83万元，主要用于人员经费 18万元: a use of that item's money, not the department's
+        return None, f"{subject}: what the item before it is used for, not a figure of the tables"
     path = FUNCTION_LEVELS_RE.findall(compact)
     if path and kind == "amount":
         return function_figure(path, context, figs)
@@ -1303,6 +1307,11 @@ def against_narrative(out: Checks, tables: dict, doc) -> list[dict]:
                 exact, status, note = _wan(fig["amount"]), other_status, other_note
             else:
                 note = f"{note}; it is not {other['label']} {_plain(_wan(other['amount']))} either"
+        if status == "fail" and "printed blank" in (fig.get("note") or ""):
+            # a blank cell read as 0 can confirm a stated 0, not refute a figure: it may be one not read
+            out.add("narrative.claim", f"{scope} ({fig['label']})", status="unmatched", lines=claim.lines + fig["lines"],
+                    note=f"{fig['label']} is printed blank in the table")
+            continue
         notes = [n for n in (note, fig.get("note")) if n]
         out.add("narrative.claim", f"{scope} = {fig['label']}", exact, claim.value, status=status,
                 lines=claim.lines + fig["lines"], note="; ".join(notes) or None, unit="万元")
