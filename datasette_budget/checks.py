@@ -883,6 +883,10 @@ def figures(tables: dict, doc) -> dict:
                                  [r["line"] for r in personnel], base=base)
         f["public"] = _figure("基本支出表 302+310 … (公用经费)", _column_sum(public, "total"),
                               [r["line"] for r in public], base=base)
+        for column, label in (("personnel", "人员经费"), ("public", "公用经费")):
+            if column in b.columns:  # the table's own 人员经费 / 公用经费 columns: 30399 may be printed as 公用经费
+                amount, lines = _table_total(b, column)
+                f[column] = _figure(f"基本支出表 {label} column", amount, lines, base=base)
         for total in b.totals:  # 人员经费合计 / 公用经费合计 as the table prints them
             for column in ("personnel", "public"):
                 if total.get("kind") == "total" and column in total["values"] and column not in b.columns:
