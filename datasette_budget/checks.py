@@ -826,10 +826,18 @@ def figures(tables: dict, doc) -> dict:
         for side, key in (("收入", "income_total"), ("支出", "expenditure_total")):
             t = _summary_total(s, side)
             if t:
-                f[key] = _figure(f"收支总表 {t['label']}", D(t["values"]["amount"]), [t["line"]], key=key)
+                f[key] = _figure(f"收支总表 {t['label']}", D(t["values"]["amount"]), [t["line"]], key=key,
+                                 note="printed blank, read as 0" if t["values"].get("amount") is None else None)
         grand = _summary_grand_total(s, "收入")
         if grand:
             f["grand_total"] = _figure(f"收支总表 {grand['label']}", D(grand["values"]["amount"]), [grand["line"]])
+        else:  # 本年收入合计 73606.56 … 上年结转结余 7600.00 … 收入合计 81206.56
+            first = _summary_total(s, "收入")
+            carried = next((t for t in s.totals if t.get("side") == "收入" and t is not first
+                            and re.fullmatch(r"收入(合计|总计)", COMPACT_RE.sub("", t["label"]))), None)
+            if carried and carried["values"].get("amount") is not None:
+                f["income_with_carryover"] = _figure(f"收支总表 {carried['label']}", D(carried["values"]["amount"]),
+                                                     [carried["line"]])
         for row in s.rows:
             f[f"summary:{row['side']}:{row['name']}"] = _figure(
                 f"收支总表 {row['item']}", D(row["values"]["amount"]), [row["line"]], key=f"summary:{row['side']}:{row['name']}",
@@ -875,6 +883,10 @@ def figures(tables: dict, doc) -> dict:
                                  [r["line"] for r in personnel], base=base)
         f["public"] = _figure("基本支出表 302+310 … (公用经费)", _column_sum(public, "total"),
                               [r["line"] for r in public], base=base)
+        for column, label in (("personnel", "人员经费"), ("public", "公用经费")):
+            if column in b.columns:  # the table's own 人员经费 / 公用经费 columns: 30399 may be printed as 公用经费
+                amount, lines = _table_total(b, column)
+                f[column] = _figure(f"基本支出表 {label} column", amount, lines, base=base)
         for total in b.totals:  # 人员经费合计 / 公用经费合计 as the table prints them
             for column in ("personnel", "public"):
                 if total.get("kind") == "total" and column in total["values"] and column not in b.columns:
@@ -923,8 +935,16 @@ def function_classes(table, prefix: str, base) -> dict:
     classes: dict[str, list[dict]] = {}
     for row in table.rows:
         classes.setdefault(row["code"][:3], []).append(row)
+    printed = {t["code"]: t for t in table.totals
+               if t.get("kind") == "subtotal" and t.get("code") and len(t["code"]) == 3
+               and t["values"].get("total") is not None}
     for code, rows in classes.items():
         name = (names.get(code) or {}).get("name") or code
+        if code in printed:  # the 类 row as printed: its 项 rows, each rounded to 0.01, may add up to 0.01 more or less
+            row = printed[code]
+            out[f"{prefix}:class:{name}"] = _figure(f"{table.role} {code} {name} (类 row)", D(row["values"]["total"]),
+                                                    [row["line"]], base=base)
+            continue
         out[f"{prefix}:class:{name}"] = _figure(f"{table.role} {code} {name}", _column_sum(rows, "total"),
                                                 [r["line"] for r in rows], base=base)
     return out
@@ -975,14 +995,75 @@ RESOLVE = [
 ]
 
 
+# a part of the procurement total: 政府采购货物预算 / 拟采购工程支出 / 一般公共预算拨款政府采购
+PROCUREMENT_PART_RE = re.compile(r"货物|工程|服务|拨款|基金|资金")
+# a source of income named with 收入: 一般公共预算拨款收入 / 财政专户管理资金收入 are not the income total
+INCOME_SOURCE_RE = re.compile(r"拨款|专户|资金|事业|经营|上级|附属|其他|结转|基金|一般公共预算|国有|收费")
+# the 说明 of the 财政拨款 tables: 三、财政拨款情况说明 / 一般公共预算当年拨款情况说明
+APPROPRIATION_CONTEXT_RE = re.compile(r"财政拨款|拨款情况")
+
+
 def resolve(subject: str, context: str, figs: dict, kind: str) -> tuple[Figure | None, str | None]:
     """The figure a claim's subject names; (None, reason) when none is found."""
+    fig, reason = _resolve(subject, context, figs, kind)
+    if (fig is not None and APPROPRIATION_CONTEXT_RE.search(context) and kind == "amount"
+            and str(fig.get("key", "")).startswith("expenditure:") and not _appropriation_only(figs)):
+        # 财政拨款 基本支出 33325.21万元 in the 财政拨款 说明: the table of all funds holds more money
+        return None, (f"the 财政拨款 part of {fig['label']}; this document's income is not all 财政拨款, "
+                      "so the table of all funds does not hold it")
+    carried = figs.get("grand_total") or figs.get("income_with_carryover")
+    if (fig is not None and fig.get("key") == "income_total" and "本年" not in subject
+            and carried and carried["amount"] != fig["amount"]):
+        # 本部门收入预算 66307.98万元: the income with 上年结转 (收入总计) or without (本年收入合计)
+        return Figure(fig, alternative=carried), None
+    return fig, reason
+
+
+# 政府采购品目: A 货物 (设备, 家具, 车辆 …), B 工程, C 服务; the tables print the class or the 品目
+PROCUREMENT_CLASSES = [("货物", re.compile(r"货物|设备|购置|家具|车辆|用品|器材")), ("工程", re.compile(r"工程")),
+                       ("服务", re.compile(r"服务"))]
+
+
+def procurement_part(subject: str, compact: str, figs: dict) -> tuple[Figure | None, str | None]:
+    """政府采购货物预算 486.50万元: the rows of the procurement table of that class (货物/工程/服务),
+    when every row's 品目 tells its class; a part by source of funds (一般公共预算拨款政府采购)
+    is not in the table."""
+    part = next((name for name, _ in PROCUREMENT_CLASSES if name in compact), None)
+    if part is None or re.search(r"拨款|基金|资金", compact):
+        return None, f"{subject}: the procurement table does not split procurement by source of funds"
+    table = figs["_tables"].get("procurement")
+    if table is None:
+        return None, "the table holding procurement is not in this document"
+    classes = []
+    for row in table.rows:
+        found = [name for name, pattern in PROCUREMENT_CLASSES if pattern.search(row.get("category") or "")]
+        classes.append(found[0] if len(found) == 1 else None)
+    if not table.rows or None in classes:
+        return None, f"{subject}: the procurement table does not say which of its rows are {part}"
+    rows = [r for r, c in zip(table.rows, classes) if c == part]
+    return _figure(f"政府采购预算表 {part} rows", _column_sum(rows, "amount"), [r["line"] for r in rows],
+                   key=f"procurement:class:{part}"), None
+
+
+def _appropriation_only(figs: dict) -> bool:
+    """All of the year's income is 财政拨款: the tables of all funds are those of 财政拨款."""
+    total = figs.get("income_total")
+    appropriation = next((figs[k] for k in ("summary:收入:财政拨款", "income:appropriation") if k in figs), None)
+    return bool(total and appropriation and total["amount"] == appropriation["amount"])
+
+
+def _resolve(subject: str, context: str, figs: dict, kind: str) -> tuple[Figure | None, str | None]:
     compact = COMPACT_RE.sub("", subject)
+    if compact.startswith("主要用于"):
+        # “农林水支出”科目 83万元，主要用于人员经费 18万元: a use of that item's money, not the department's
+        return None, f"{subject}: what the item before it is used for, not a figure of the tables"
     path = FUNCTION_LEVELS_RE.findall(compact)
     if path and kind == "amount":
         return function_figure(path, context, figs)
     if "procurement:total" not in figs and (kind in ("unit_price", "quantity") or "采购" in context):
         return None, "the table holding procurement is not in this document"
+    if "采购" in compact and kind == "amount" and PROCUREMENT_PART_RE.search(compact):
+        return procurement_part(subject, compact, figs)
     if kind in ("unit_price", "quantity") or (kind == "amount" and "采购" in context and "采购" not in compact):
         for key, row in figs.items():
             if key.startswith("procurement:") and key != "procurement:total" and compact and compact in row["item"]:
@@ -998,6 +1079,10 @@ def resolve(subject: str, context: str, figs: dict, kind: str) -> tuple[Figure |
             continue
         if context_pattern and not _regex(context_pattern).search(context + compact):
             continue
+        if keys == ["income_total"] and INCOME_SOURCE_RE.search(compact):
+            continue  # 财政专户管理资金收入 0万元: one source of income, not the total
+        if pattern == "财政拨款" and re.search(r"费.*财政拨款", compact):
+            continue  # 委托业务费财政拨款总额: the 财政拨款 part of a cost, not the 财政拨款 income
         for key in keys:
             if key.endswith("*"):
                 matches = [v for k, v in figs.items() if k.startswith(key[:-1])]
@@ -1035,7 +1120,7 @@ def function_figure(path: list[tuple[str, str]], context: str, figs: dict) -> tu
         if not code or len(found) != 1 and missed:
             return None, "no functional code is named " + "".join(f"{n}（{l}）" for n, l in path)
     note = ("printed as " + "、".join(missed) + f"; tied by the other names to {code}") if missed else None
-    appropriation = "一般公共预算" in context or "财政拨款" in context
+    appropriation = "一般公共预算" in context or bool(APPROPRIATION_CONTEXT_RE.search(context))
     roles = ["gpb_expenditure", "expenditure"] if appropriation else ["expenditure", "gpb_expenditure"]
     for role in roles:
         if role not in tables:
@@ -1216,6 +1301,21 @@ def against_narrative(out: Checks, tables: dict, doc) -> list[dict]:
             tied[id(claim)] = fig
         exact = _wan(fig["amount"])
         status, note = _compare(claim.value, claim.decimals, exact)
+        if status == "fail" and fig.get("alternative"):
+            # a bare 收入 names either income total: it is the one it equals, if any
+            other = fig["alternative"]
+            other_status, other_note = _compare(claim.value, claim.decimals, _wan(other["amount"]))
+            if other_status == "pass":
+                fig = _figure(other["label"], other["amount"], other["lines"], key=other.get("key"),
+                              note=f"收入 read as {other['label']} (with 上年结转), not {fig['label']}")
+                exact, status, note = _wan(fig["amount"]), other_status, other_note
+            else:
+                note = f"{note}; it is not {other['label']} {_plain(_wan(other['amount']))} either"
+        if status == "fail" and "printed blank" in (fig.get("note") or ""):
+            # a blank cell read as 0 can confirm a stated 0, not refute a figure: it may be one not read
+            out.add("narrative.claim", f"{scope} ({fig['label']})", status="unmatched", lines=claim.lines + fig["lines"],
+                    note=f"{fig['label']} is printed blank in the table")
+            continue
         notes = [n for n in (note, fig.get("note")) if n]
         out.add("narrative.claim", f"{scope} = {fig['label']}", exact, claim.value, status=status,
                 lines=claim.lines + fig["lines"], note="; ".join(notes) or None, unit="万元")

@@ -17,8 +17,9 @@ from decimal import Decimal
 from .documents import Line
 from .narrative import CJK_GAP_RE, ITEM_RE, SECTION_RE, SUBHEADING_RE
 
-# 1812.92万元 / 0.4 万元 / 80.20 % ; a threshold (50万元以上) is not a figure
-FIGURE_RE = re.compile(r"(?<![\d.])(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>万元|%|％)(?!\s*(?:[（(]含[）)])?\s*(?:以上|以下|以内))")
+# 1812.92万元 / 0.4 万元 / 80.20 % / 34,618.99 万元 (thousands grouped by commas, read whole) ;
+# a threshold (50万元以上) is not a figure
+FIGURE_RE = re.compile(r"(?<![\d.,])(?P<value>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?P<unit>万元|%|％)(?!\s*(?:[（(]含[）)])?\s*(?:以上|以下|以内))")
 QUANTITY_RE = re.compile(r"数量\s*(?P<value>\d+)\s*(?P<unit>个|台|件|套|辆)")
 # 预算数与 2020年相比一致，没有变化 / 与 2020年预算相比没有变化
 NO_CHANGE_RE = re.compile(
@@ -55,6 +56,8 @@ ITEM_NUMBER_RE = re.compile(r"^\d{1,2}\s*[.、．]\s*")
 ITEM_ORDINAL_RE = re.compile(r"^[（(][一二三四五六七八九十\d]+[）)]")
 BUDGET_SUFFIX_RE = re.compile(r"年初(预算)?$")
 SECTION_STOP = "。\n"
+# a part of the money by source of funds: 一般公共预算拨款政府采购
+FUNDS_RE = re.compile(r"拨款|基金")
 DECREASE = {"减少", "下降", "降低", "减"}
 
 
@@ -197,6 +200,7 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
     previous: Claim | None = None  # the last amount of the item, across sentences
     previous_end = 0
     last_change_after = False  # the last change was stated after the last amount
+    opener: Claim | None = None  # 其中一般公共预算拨款政府采购 504.98万元：… : the amount whose parts follow its colon
     first_path = FUNCTION_PATH_RE.match(text)
     item_title = first_path.group(1) if first_path else ""
     first_clause, first_clause_at = None, -1  # ITEM_NAME_RE at item_start
@@ -207,7 +211,7 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
             c, i = brk.group(), brk.start()
             if c == "\n":
                 item_start = i + 1
-                item_first = last_amount = last_change = item_prior = listing = previous = None
+                item_first = last_amount = last_change = item_prior = listing = previous = opener = None
                 item_name = None
                 path = FUNCTION_PATH_RE.match(text, i + 1)
                 item_title = path.group(1) if path else ""
@@ -215,9 +219,9 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
                 if head:
                     sub_heading = head.group()
             elif c == "。":
-                last_amount = last_change = listing = None
+                last_amount = last_change = listing = opener = None
             else:
-                listing = None  # a 其中 list ends with its clause
+                listing = opener = None  # a 其中 list ends with its clause
         # a listed thing named before its figures: 1. 空气调节设备，单价 0.4 万元
         if item_name is None:
             if first_clause_at != item_start:
@@ -243,8 +247,9 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
             last_change = claim
             last_end = m.end()
             continue
-        value = Decimal(m.group("value"))
-        decimals = len(m.group("value").split(".")[1]) if "." in m.group("value") else 0
+        printed = m.group("value").replace(",", "")
+        value = Decimal(printed)
+        decimals = len(printed.split(".")[1]) if "." in printed else 0
         unit = m.group("unit").replace("％", "%")
         subject_lines = by_position.between(start, m.end())
         line_numbers = sorted({l.number for l in subject_lines})
@@ -315,8 +320,14 @@ def section_claims(heading: str, lines: list[Line]) -> list[Claim]:
                 subject = item_first.subject if item_first else (item_title or item_prior.subject)
             elif not subject and last_amount is not None:
                 subject = last_amount.subject
+            if (claim_kind == "amount" and opener is not None and FUNDS_RE.search(opener.subject)
+                    and not FUNDS_RE.search(subject)):
+                # 其中一般公共预算拨款政府采购 504.98万元：政府采购货物预算 480.50万元: the 拨款 part of 货物
+                subject = f"{opener.subject}：{subject}"
             claim = Claim(claim_kind, subject, value, decimals, unit, text[start : m.end()], line_numbers, page,
                           context, year=year, item=item_name)
+            if claim_kind == "amount" and text[m.end():m.end() + 2].strip()[:1] in ("：", ":"):
+                opener = claim
             if claim_kind == "prior":
                 claim.refers_to = refers
             claims.append(claim)
