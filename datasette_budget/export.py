@@ -524,7 +524,7 @@ def export_zip(db_path, out_dir) -> list[str]:
 
 
 def _write_zip(conn, db_path: Path, tmp: Path, out_dir: Path) -> list[str]:
-    from sqlite_utils.db import quote_identifier
+    from datasette.utils import escape_sqlite
 
     tables = data_tables(conn)
     name = f"{db_path.stem}.zip"
@@ -532,7 +532,7 @@ def _write_zip(conn, db_path: Path, tmp: Path, out_dir: Path) -> list[str]:
     counts = {}
     with zipfile.ZipFile(tmp / name, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for table in tables:
-            cursor = conn.execute(f"select * from {quote_identifier(table)} order by rowid")
+            cursor = conn.execute(f"select * from {escape_sqlite(table)} order by rowid")
             columns = [c[0] for c in cursor.description]
             info = zipfile.ZipInfo(f"{table}.csv", date_time=now.timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
