@@ -77,11 +77,15 @@ async def test_facet_configs_the_facet_does_not_understand_are_a_400(ds, config,
     ("_facet_date=%7B%7D", '_facet_date: A facet takes a column name or {"column": "<column>"}'),
     ("_facet=department", "_facet: 'department' is not a column of function_expenditure."),
     ("_facet_array=%7B%22column%22%3A%22nope%22%7D", "_facet_array: 'nope' is not a column of function_expenditure."),
+    ("_sort=nope", "Cannot sort table by nope"),
+    ("_sort_desc=%C2%B2", "Cannot sort table by ²"),
+    ("_sort=total&_sort_desc=name", "Cannot use _sort and _sort_desc at the same time"),
 ])
 async def test_what_datasette_itself_would_fail_on_is_a_400_naming_the_parameter(ds, query, message):
     # Datasette 0.65 answers _facet=%00, the _facet_size and the _facet_date with a 500 (NUL in
-    # SQL text, int("²"), KeyError), 1.0a41 a _facet of a column the table does not have (its
-    # column facet runs the SQL unchecked); a NUL is refused in every parameter alike
+    # SQL text, int("²"), KeyError) and a _sort it cannot take, 1.0a41 a _facet of a column the
+    # table does not have (its column facet runs the SQL unchecked); a NUL is refused alike
+    # in every parameter
     response = await ds.client.get(f"/budget/function_expenditure.json?{query}")
     assert response.status_code == 400
     assert message in response.json()["error"]
