@@ -1,5 +1,6 @@
 """Shared fixtures: a real SQLite database built from data/documents by the real CLI, and a
 real Datasette serving it with the project's metadata.yml."""
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,16 @@ def synthetic_lines(text: str):
     from datasette_budget.documents import Line
 
     return [Line(1, number, line) for number, line in enumerate(text.splitlines(), start=1)]
+
+
+def rows(db_path, sql, params=()):
+    """The rows a query gives on a database file, as dicts."""
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
 
 
 def load(db_path, *paths, extra=()):

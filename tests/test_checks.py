@@ -3,26 +3,16 @@
 
 Every expected value here was read off data/documents/zhengzhou-xinfang-2021-budget.txt."""
 import json
-import sqlite3
 from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
 from datasette.cli import cli
 
-from conftest import SEED, SEED_SLUG, load
+from conftest import SEED, SEED_SLUG, load, rows
 from corpus import write_corpus
 
 from datasette_budget.checks import _compare
-
-
-def rows(db_path, sql, params=()):
-    conn = sqlite3.connect(db_path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

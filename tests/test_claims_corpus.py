@@ -9,13 +9,12 @@ Skipped when the corpus is absent, except in CI (CI=true), where that fails.
 from __future__ import annotations
 
 import os
-import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from conftest import load
+from conftest import load, rows
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FILES = {
@@ -38,15 +37,6 @@ def _present() -> bool:
 
 pytestmark = pytest.mark.skipif(not CORPUS.exists() and os.environ.get("CI") != "true",
                                 reason="the corpus is not beside the repository")
-
-
-def rows(db_path, sql, params=()):
-    conn = sqlite3.connect(db_path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")
