@@ -41,6 +41,23 @@ def rows(db_path, sql, params=()):
         conn.close()
 
 
+def wait_until_serving(base: str, process, log: Path, seconds: float = 60) -> None:
+    """Return once the server at ``base`` answers ``/-/versions.json``; fail the test with the
+    server's log when its process exits first or it does not answer within ``seconds``."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=2)
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("datasette serve did not start:\n" + Path(log).read_text(errors="replace"))
+            time.sleep(0.2)
+
+
 def load(db_path, *paths, extra=()):
     """Run ``datasette budget load`` the way a publisher would; returns click's Result."""
     return CliRunner().invoke(cli, ["budget", "load", str(db_path), *map(str, paths), *extra])

@@ -13,11 +13,12 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
 import pytest
+
+from conftest import wait_until_serving
 
 from datasette_budget import render_worker
 from test_charts import make_datasette, mark_rect_paths
@@ -250,15 +251,7 @@ def test_without_vl_convert_images_say_to_install_the_images_extra(budget_db, tm
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:  # wait for the server to listen
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=2)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("datasette serve did not start:\n" + log.read_text(errors="replace"))
-                time.sleep(0.2)
+        wait_until_serving(base, process, log)
         for fmt in ("svg", "png"):
             with pytest.raises(urllib.error.HTTPError) as error:
                 urllib.request.urlopen(f"{base}/budget/sangong.{fmt}", timeout=30)

@@ -10,14 +10,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, load
+from conftest import ROOT, load, wait_until_serving
 
 DOCKERFILE = ROOT / "Dockerfile"
 # From the seed document: 201 一般公共服务支出 13,931,481 元.
@@ -37,18 +36,6 @@ def _dockerfile_commands() -> tuple[list[str], list[str]]:
                    for part in line[4:].split("&&") if part.strip().startswith("datasette inspect"))
     cmd = next(line for line in text.splitlines() if line.startswith("CMD "))
     return shlex.split(inspect), json.loads(cmd[4:])
-
-
-def _wait(base: str, process, log: Path):
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the site did not start:\n" + log.read_text(errors="replace"))
-            time.sleep(0.3)
 
 
 def _check_site(base: str):
@@ -80,7 +67,7 @@ def test_dockerfile_commands_serve_an_immutable_database_with_inspect_data(tmp_p
     with open(log, "wb") as out:
         process = subprocess.Popen(args, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
     try:
-        _wait(f"http://127.0.0.1:{port}", process, log)
+        wait_until_serving(f"http://127.0.0.1:{port}", process, log)
         _check_site(f"http://127.0.0.1:{port}")
     finally:
         process.terminate()
@@ -110,7 +97,7 @@ def test_docker_image_builds_and_serves(tmp_path):
         with open(log, "wb") as out:
             process = subprocess.Popen(["docker", "run", "--rm", "--name", name, "-p", f"127.0.0.1:{port}:8001", tag],
                                        stdout=out, stderr=subprocess.STDOUT)
-        _wait(f"http://127.0.0.1:{port}", process, log)
+        wait_until_serving(f"http://127.0.0.1:{port}", process, log)
         _check_site(f"http://127.0.0.1:{port}")
         # the CJK font is in the image: the PNG chart renders
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/budget/sangong.png") as r:

@@ -10,7 +10,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -19,7 +18,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import DOCUMENTS, ROOT, SEED_SLUG
+from conftest import DOCUMENTS, ROOT, SEED_SLUG, wait_until_serving
 
 # From the seed document: 201 一般公共服务支出 13,931,481 元.
 GENERAL_PUBLIC_SERVICES = 13931481
@@ -109,15 +108,7 @@ def wheel_site(built, tmp_path_factory):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                _get(base + "/-/versions.json")
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("datasette serve did not start:\n" + (home / "datasette.log").read_text())
-                time.sleep(0.3)
+        wait_until_serving(base, process, home / "datasette.log")
         yield base
     finally:
         process.terminate()
