@@ -58,6 +58,17 @@ def wait_until_serving(base: str, process, log: Path, seconds: float = 60) -> No
             time.sleep(0.2)
 
 
+def stop_server(process) -> None:
+    """Stop a server process a test started: terminate it, and kill it if it lingers."""
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def load(db_path, *paths, extra=()):
     """Run ``datasette budget load`` the way a publisher would; returns click's Result."""
     return CliRunner().invoke(cli, ["budget", "load", str(db_path), *map(str, paths), *extra])

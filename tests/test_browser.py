@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import wait_until_serving
+from conftest import stop_server, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -86,11 +86,7 @@ def server(tmp_path_factory):
         wait_until_serving(base, process, log, seconds=30)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import urllib.request
 
 import pytest
 
-from conftest import wait_until_serving
+from conftest import stop_server, wait_until_serving
 
 from datasette_budget import render_worker
 from test_charts import make_datasette, mark_rect_paths
@@ -261,8 +261,4 @@ def test_without_vl_convert_images_say_to_install_the_images_extra(budget_db, tm
         with urllib.request.urlopen(f"{base}/budget/sangong.vegalite", timeout=30) as spec:
             assert spec.status == 200 and b"$schema" in spec.read()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import DOCUMENTS, ROOT, SEED_SLUG, wait_until_serving
+from conftest import DOCUMENTS, ROOT, SEED_SLUG, stop_server, wait_until_serving
 
 # From the seed document: 201 一般公共服务支出 13,931,481 元.
 GENERAL_PUBLIC_SERVICES = 13931481
@@ -111,11 +111,7 @@ def wheel_site(built, tmp_path_factory):
         wait_until_serving(base, process, home / "datasette.log")
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
         log.close()
 
 
